@@ -1,0 +1,24 @@
+"""Attach the platform account the signed-in user is working in as `request.account`."""
+
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from .selectors import account_for_user
+
+SESSION_KEY = "edmportal_account_id"
+
+
+def _current_account(request):
+    if not request.user.is_authenticated:
+        return None
+    return account_for_user(user=request.user, account_id=request.session.get(SESSION_KEY))
+
+
+class CurrentAccountMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.account = SimpleLazyObject(lambda: _current_account(request))
+        return self.get_response(request)

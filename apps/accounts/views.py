@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LogoutView
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.umail.errors import PlatformTimeout, UmailError
+
+from . import selectors, services
+from .decorators import account_required
+from .forms import PlatformLoginForm
+from .middleware import SESSION_KEY
+
+logger = logging.getLogger(__name__)
+
+
+def platform_error_message(exc: UmailError) -> str:
+    """A sentence for a person, never a stack trace."""
+    if isinstance(exc, PlatformTimeout):
+        return _("The U-Mail platform did not answer in time. Please try again in a minute.")
+    return _(
+        "The U-Mail platform could not be reached just now (%(reason)s). Please try again."
+    ) % {"reason": exc.message or exc.__class__.__name__}
+
+
+def login_view(request):
+    if request.user.is_authenticated and request.account:
+        return redirect("accounts:overview")
+    form = PlatformLoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        errurl = request.build_absolute_uri(reverse("accounts:login") + "?failed=1")
+        try:
+            user = services.account_sign_in(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                user_type=form.cleaned_data["user_type"] or "",
+                errurl=errurl,
+            )
+        except services.SignInRefused:
+            form.add_error(
+                None, _("The platform did not accept this username, password and user type.")
+            )
+            status = 401
+        except UmailError as exc:
+            logger.warning("sign-in: platform unavailable: %s", exc)
+            form.add_error(None, platform_error_message(exc))
+            status = 503
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            account = selectors.account_for_user(user=user, account_id=None)
+            request.session[SESSION_KEY] = account.pk if account else None
+            target = request.POST.get("next") or request.GET.get("next")
+            if not target or not url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                target = reverse("accounts:overview")
+            return redirect(target)
+    elif request.method == "GET" and request.GET.get("failed"):
+        form.add_error(
+            None, _("The platform did not accept this username, password and user type.")
+        )
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+class PortalLogoutView(LogoutView):
+    next_page = "accounts:login"
+
+
+@account_required
+def overview_view(request):
+    overview = selectors.account_overview(account=request.account)
+    return render(request, "accounts/overview.html", {"overview": overview})
+
+
+@require_POST
+@account_required
+def overview_refresh_view(request):
+    try:
+        services.account_refresh_service(account=request.account)
+        services.account_refresh_customer(account=request.account)
+    except UmailError as exc:
+        messages.error(
+            request, platform_error_message(exc) + " " + _("Showing the last data fetched.")
+        )
+    else:
+        messages.success(request, _("Account information refreshed from the platform."))
+    return redirect("accounts:overview")

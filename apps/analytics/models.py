@@ -1,0 +1,1 @@
+"""Local state for Analytics: mirrors of the platform, jobs and snapshots."""

@@ -1,0 +1,1 @@
+"""Local state for Campaigns: mirrors of the platform, jobs and snapshots."""

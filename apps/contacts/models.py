@@ -1,0 +1,1 @@
+"""Local state for Contacts: mirrors of the platform, jobs and snapshots."""

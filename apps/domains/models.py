@@ -1,0 +1,1 @@
+"""Local state for Domains: mirrors of the platform, jobs and snapshots."""

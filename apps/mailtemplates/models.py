@@ -1,0 +1,1 @@
+"""Local state for Templates: mirrors of the platform, jobs and snapshots."""
