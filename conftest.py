@@ -196,12 +196,18 @@ def celery_worker(django_db_setup, django_db_blocker, sandbox, tmp_path_factory)
         proc.kill()
 
 
-def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
-    """Poll until predicate() is truthy; return its value or fail with the timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+@pytest.fixture
+def demo_client(client, fresh_sandbox):
+    """A Django test client signed in through the sandbox as `demo` (an ordinary user, owner)."""
+    response = client.post(
+        "/login/", {"username": "demo", "password": "demo-pass", "user_type": ""}
+    )
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+@pytest.fixture
+def demo_account(demo_client):
+    from apps.accounts.models import PlatformAccount
+
+    return PlatformAccount.objects.get(username="demo", user_type="")

@@ -8,6 +8,7 @@ so ``serve --seed`` on an existing state file keeps whatever a demo changed. Use
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.clock import Clock
@@ -152,10 +153,28 @@ def demo_accounts(today: dt.date) -> list[dict[str, Any]]:
     ]
 
 
+Seeder = Callable[[Store, Clock], None]
+_SEEDERS: list[Seeder] = []
+
+
+def register_seeder(func: Seeder) -> Seeder:
+    """Decorator: an API section's demo data, run after the accounts on every seed.
+
+    Like the accounts, a section's seeder must be idempotent (insert only what is missing) and
+    deterministic. Declare it in the section's ``sandbox/ops`` module.
+    """
+    if func not in _SEEDERS:
+        _SEEDERS.append(func)
+    return func
+
+
 def seed(store: Store, clock: Clock | None = None) -> None:
     """Insert the demo data that is missing; never overwrite existing rows."""
-    today = (clock or Clock()).today()
+    clock = clock or Clock()
+    today = clock.today()
     with store.transaction():
         # Parents first: sub-accounts reference their agent.
         for account in demo_accounts(today):
             store.insert_account(account, if_missing=True)
+    for seeder in _SEEDERS:
+        seeder(store, clock)

@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.umail.errors import PlatformTimeout, UmailError
+from apps.core.messages import platform_error_message
+from apps.umail.errors import UmailError
 
 from . import selectors, services
 from .decorators import account_required
@@ -19,15 +20,6 @@ from .forms import PlatformLoginForm
 from .middleware import SESSION_KEY
 
 logger = logging.getLogger(__name__)
-
-
-def platform_error_message(exc: UmailError) -> str:
-    """A sentence for a person, never a stack trace."""
-    if isinstance(exc, PlatformTimeout):
-        return _("The U-Mail platform did not answer in time. Please try again in a minute.")
-    return _(
-        "The U-Mail platform could not be reached just now (%(reason)s). Please try again."
-    ) % {"reason": exc.message or exc.__class__.__name__}
 
 
 def login_view(request):

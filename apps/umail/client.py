@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from .account import AccountAPI
 from .console import console_login
+from .contacts import ContactsAPI
+from .domains import DomainsAPI
+from .stats import StatsAPI
+from .tasks import TasksAPI
+from .templates import TemplatesAPI
+from .tracking import TrackingAPI
 from .transport import Transport, TransportConfig
 
 
@@ -11,6 +17,12 @@ class UmailClient:
     def __init__(self, transport: Transport):
         self.transport = transport
         self.account = AccountAPI(transport)
+        self.contacts = ContactsAPI(transport)
+        self.templates = TemplatesAPI(transport)
+        self.tasks = TasksAPI(transport)
+        self.stats = StatsAPI(transport)
+        self.tracking = TrackingAPI(transport)
+        self.domains = DomainsAPI(transport)
 
     @classmethod
     def connect(

@@ -4,8 +4,8 @@ import pytest
 
 from apps.accounts.models import AccountService
 from apps.accounts.tasks import accounts_refresh_all_task
-from conftest import wait_until
 from edmportal.schedule import BEAT_SCHEDULE
+from tests.support import wait_until
 
 from .factories import platform_account
 
