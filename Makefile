@@ -20,6 +20,7 @@ run: install
 
 # The whole suite. DATABASE_URL / REDIS_URL (set by .ci/run) select PostgreSQL and Redis.
 test: install
+	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 
 # The platform sandbox alone, on 127.0.0.1:8025.

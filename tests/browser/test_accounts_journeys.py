@@ -1,0 +1,58 @@
+"""Journeys: sign in (and a wrong password), the account overview, safety basics."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_in_and_overview(page, portal):
+    sign_in(page, portal)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account overview")
+    expect(page.get_by_test_id("qty-available")).to_have_text("63,250")
+    expect(page.get_by_role("meter", name="Quota available")).to_be_visible()
+    expect(page.get_by_text("深圳示例科技有限公司").first).to_be_visible()
+    assert page.locator("h1").count() == 1
+    screenshot(page, "overview")
+
+
+def test_wrong_password_shows_a_message(page, portal):
+    sign_in(page, portal, password="not-the-password")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "did not accept this username, password and user type"
+    )
+    expect(page.get_by_label("Username")).to_have_value("demo")
+    screenshot(page, "sign-in-wrong-password")
+
+
+def test_sign_in_by_keyboard_only(page, portal):
+    page.goto(f"{portal}/login/")
+    page.keyboard.type("demo")  # the username field has autofocus
+    page.keyboard.press("Tab")
+    page.keyboard.type("demo-pass")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account overview")
+
+
+def test_every_sign_in_field_has_a_label(page, portal):
+    page.goto(f"{portal}/login/")
+    for field in page.locator("input:not([type=hidden]), select, textarea").all():
+        field_id = field.get_attribute("id")
+        assert field_id and page.locator(f"label[for='{field_id}']").count() == 1
+    assert page.locator("h1").count() == 1
+
+
+def test_form_without_csrf_token_is_refused(page, portal):
+    sign_in(page, portal)
+    response = page.request.post(f"{portal}/overview/refresh/", form={})
+    assert response.status == 403
+
+
+def test_sign_out(page, portal):
+    sign_in(page, portal)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to edmportal")
+    page.goto(f"{portal}/")
+    expect(page).to_have_url(f"{portal}/login/?next=/")
