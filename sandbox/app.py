@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox import console, control
+from sandbox import console, control, faults
 from sandbox.calllog import CallLog
 from sandbox.clock import Clock
 from sandbox.ops import OpContext, OpError, find_operation, known_script, load_operations
@@ -55,6 +55,7 @@ class SandboxApp:
         self.store = store
         self.clock = clock or Clock()
         self.calls = calls or CallLog()
+        self.faults = faults.Faults()  # injected on demand through /_sandbox/faults
         self.url_map = Map(
             [
                 Rule("/", endpoint="index", methods=["GET"]),
@@ -81,7 +82,13 @@ class SandboxApp:
         if endpoint in ("apinew", "api"):
             return self.api(request, endpoint, values["script"])
         if endpoint == "sendstat":
-            return console.sendstat(self, request)
+            return self.with_faults(
+                request,
+                "sendstat",
+                None,
+                request.form.get("username", ""),
+                lambda: console.sendstat(self, request),
+            )
         if endpoint == "index":
             return Response(
                 "U-Mail platform sandbox.\n"
@@ -99,6 +106,7 @@ class SandboxApp:
         self.store.wipe()
         seed(self.store, self.clock)
         self.calls.clear()
+        self.faults.clear()
 
     def record_call(
         self,
@@ -169,11 +177,14 @@ class SandboxApp:
     def api(self, request: Request, mode: str, script: str) -> Response:
         do = request.args.get("do") or None  # only ever a GET parameter (§9)
         account, username = self.authenticate(request, mode)
-        try:
+
+        def answer() -> Response:
             if account is None:
-                response = self.auth_failure(mode)
-            else:
-                response = self.run_operation(request, account, mode, script, do)
+                return self.auth_failure(mode)
+            return self.run_operation(request, account, mode, script, do)
+
+        try:
+            response = self.with_faults(request, script, do, username, answer)
         except Exception:
             log.exception("operation %s?do=%s failed", script, do)
             response = InternalServerError().get_response(request.environ)
@@ -181,6 +192,16 @@ class SandboxApp:
             request, mode, script, do, username, account is not None, response.status_code
         )
         return response
+
+    def with_faults(self, request: Request, script: str, do: str | None, username: str, answer):
+        """Run `answer()` unless an injected fault replaces, delays or damages it."""
+        fault = self.faults.take(script, do, username)
+        if fault is None:
+            return answer()
+        replaced = faults.before(fault, request)
+        if replaced is not None:
+            return replaced
+        return faults.after(fault, answer())
 
     def run_operation(
         self, request: Request, account: dict[str, Any], mode: str, script: str, do: str | None

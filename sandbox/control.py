@@ -106,3 +106,30 @@ def calls(app: SandboxApp, request: Request) -> Response:
 def clear_calls(app: SandboxApp, request: Request) -> Response:
     app.calls.clear()
     return json_response({"status": "ok", "last_seq": app.calls.last_seq})
+
+
+@control("/faults")
+def list_faults(app: SandboxApp, request: Request) -> Response:
+    return json_response(app.faults.list())
+
+
+@control("/faults", methods=("POST",))
+def add_fault(app: SandboxApp, request: Request) -> Response:
+    """Body: {"kind": ..., "script"?, "do"?, "username"?, "times"?, "delay"?, "status"?}.
+
+    See :mod:`sandbox.faults` for the kinds.
+    """
+    try:
+        spec = json.loads(request.get_data(as_text=True) or "{}")
+        if not isinstance(spec, dict):
+            raise ValueError("body must be a JSON object")
+        fault = app.faults.add(spec)
+    except (ValueError, TypeError) as exc:
+        return json_error(str(exc), 400)
+    return json_response({"id": fault.id, "kind": fault.kind})
+
+
+@control("/faults/clear", methods=("POST",))
+def clear_faults(app: SandboxApp, request: Request) -> Response:
+    app.faults.clear()
+    return json_response({"status": "ok"})

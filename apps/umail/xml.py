@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 import types
 import typing
 from decimal import Decimal, InvalidOperation
@@ -23,10 +24,40 @@ from .errors import MalformedReply
 T = typing.TypeVar("T")
 
 
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding=[\"']([A-Za-z0-9_.:-]+)[\"'][^>]*\?>")
+# Encodings expat reads natively; any other declared encoding is transcoded first.
+_NATIVE = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "utf-16"}
+
+
+def _transcoded(content: bytes) -> bytes:
+    """UTF-8 bytes for expat, whatever the reply was encoded in.
+
+    expat cannot read multi-byte encodings such as GBK, and Chinese servers sometimes send GBK
+    while declaring UTF-8; both are decoded here and handed on as UTF-8 without a declaration.
+    """
+    match = _DECLARATION.match(content)
+    declared = match.group(1).decode("ascii").lower() if match else "utf-8"
+    body = content[match.end() :] if match else content
+    if declared in _NATIVE:
+        if declared not in ("utf-8", "utf8"):
+            return content
+        try:
+            body.decode("utf-8")
+            return content
+        except UnicodeDecodeError:
+            declared = "gb18030"  # the usual mislabel; GB18030 is a superset of GBK and GB2312
+    try:
+        return body.decode(declared).encode("utf-8")
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise MalformedReply(f"The platform's reply is not valid {declared} text.") from exc
+
+
 def parse(content: bytes | str) -> Element:
     """Parse one reply; anything but well-formed, harmless XML is a MalformedReply."""
     if not content or not content.strip():
         raise MalformedReply("The platform sent an empty reply.")
+    if isinstance(content, bytes):
+        content = _transcoded(content)
     try:
         return fromstring(content, forbid_dtd=True)
     except (ParseError, DefusedXmlException, ValueError) as exc:

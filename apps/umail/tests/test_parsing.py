@@ -215,3 +215,21 @@ def test_redact():
     assert redact("http://x/a.php?username=u&password=abc&pwd=q") == (
         "http://x/a.php?username=u&password=***&pwd=***"
     )
+
+
+def test_gbk_declared_reply_is_read():
+    body = canned("customer-info.xml").decode().replace('encoding="UTF-8"', 'encoding="GBK"')
+    client, _ = client_with(make_response(body.encode("gbk")))
+    assert client.account.customer_info().company == "深圳示例科技有限公司"
+
+
+def test_gbk_mislabelled_as_utf8_is_read():
+    client, _ = client_with(make_response(canned("customer-info.xml").decode().encode("gbk")))
+    assert client.account.customer_info().contact == "张伟"
+
+
+def test_undecodable_reply_is_malformed():
+    body = b'<?xml version="1.0"?><customer><company>\xff\xfe\xff</company></customer>'
+    client, _ = client_with(*[make_response(body)] * 3)
+    with pytest.raises(MalformedReply):
+        client.account.customer_info()
