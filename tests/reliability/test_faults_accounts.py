@@ -8,7 +8,7 @@ from apps.accounts.tasks import account_refresh_service_task
 
 from .conftest import BREAKING_FAULTS, SURVIVABLE_FAULTS, fault_id
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.reliability("fault", area="accounts")]
 
 
 def sign_in(client):
