@@ -163,16 +163,18 @@ class Transport:
         files=None,
         write: bool = False,
         stream: bool = False,
+        headers: dict | None = None,
     ) -> requests.Response:
         query = {"do": do} if do else {}
         query.update({k: v for k, v in (params or {}).items() if v is not None})
         auth = self._auth(query)
         method = "POST" if (write or data is not None or files is not None) else "GET"
+        # Extra headers, e.g. the Content-Type of a streamed multipart body (§4.9.3).
         response = self.send(
             method,
             urljoin(self.api_url, script),
             params=auth["params"],
-            headers=auth["headers"],
+            headers={**(headers or {}), **auth["headers"]},
             data=data,
             files=files,
             stream=stream,
