@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install sandbox lint format clean check
+.PHONY: run test install sandbox lint format clean check topology compose-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ run: install
 test: install
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
+
+# The production topology without Docker (gunicorn, 2 workers, beat, PostgreSQL, Redis); part of
+# `make test` too. Needs DATABASE_URL (PostgreSQL) and REDIS_URL, as .ci/run sets them.
+topology: install
+	$(BIN)/python -m pytest tests/multiprocess -v
+
+# docker-compose.yml validates (needs docker-compose, e.g. Debian's package; no engine).
+compose-check:
+	docker-compose -f docker-compose.yml config -q
 
 # The platform sandbox alone, on 127.0.0.1:8025.
 sandbox: install

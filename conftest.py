@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -43,6 +46,10 @@ class Sandbox:
                 "--state",
                 str(state),
                 "--seed",
+                "--smtp-port",
+                "0",
+                "--smtps-port",
+                "0",
             ],
             cwd=ROOT,
             stdout=log.open("w"),
@@ -54,6 +61,12 @@ class Sandbox:
                 raise RuntimeError(f"sandbox exited: {log.read_text()[-2000:]}")
             try:
                 self.control("GET", "health", raw=True)
+                # §10 SMTP on the free ports the sandbox printed (before HTTP started serving).
+                printed = log.read_text()
+                self.smtp_port, self.smtps_port = (
+                    int(re.search(rf"sandbox {kind} listening on \S+:(\d+)", printed).group(1))
+                    for kind in ("smtp", "smtps")
+                )
                 return
             except OSError:
                 time.sleep(0.1)
@@ -83,6 +96,15 @@ class Sandbox:
         reply = self.control("GET", f"calls?since={since}")
         return reply["calls"] if isinstance(reply, dict) else reply
 
+    def mail(self, since: int = 0) -> list[dict]:
+        """Messages the sandbox's SMTP service accepted after id `since`, oldest first."""
+        return sorted(self.control("GET", f"mail?since={since}")["messages"], key=lambda m: m["id"])
+
+    def mail_message(self, message_id: int) -> email.message.EmailMessage:
+        """One received message, parsed from its stored raw bytes."""
+        raw = self.control("GET", f"mail/{message_id}/raw", raw=True)
+        return email.message_from_bytes(raw, policy=email.policy.default)
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -111,9 +133,12 @@ def _platform_is_sandbox(request, settings):
     """Every Django test talks to the sandbox process, never to the real platform."""
     if "sandbox" in request.fixturenames or "fresh_sandbox" in request.fixturenames:
         settings.UMAIL_PLATFORM_URL = request.getfixturevalue("sandbox").url
+        settings.UMAIL_SMTP_HOST = "127.0.0.1"
+        settings.UMAIL_SMTP_PORT = request.getfixturevalue("sandbox").smtp_port
     else:
         # A closed port: any accidental platform call fails fast instead of leaving the machine.
         settings.UMAIL_PLATFORM_URL = "http://127.0.0.1:9/"
+        settings.UMAIL_SMTP_HOST, settings.UMAIL_SMTP_PORT = "127.0.0.1", 9
 
 
 def _database_url(settings_dict: dict) -> str:
@@ -158,6 +183,8 @@ def celery_worker(django_db_setup, django_db_blocker, sandbox, tmp_path_factory)
         DJANGO_SETTINGS_MODULE="edmportal.settings.test",
         DATABASE_URL=_database_url(connection.settings_dict),
         UMAIL_PLATFORM_URL=sandbox.url,
+        UMAIL_SMTP_HOST="127.0.0.1",
+        UMAIL_SMTP_PORT=str(sandbox.smtp_port),
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
     )
     proc = subprocess.Popen(

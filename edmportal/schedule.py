@@ -2,10 +2,56 @@
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+from django.conf import settings
+
 BEAT_SCHEDULE = {
     # §1.2 quota and service status for every platform account.
     "accounts-refresh-service-info": {
         "task": "apps.accounts.tasks.accounts_refresh_all_task",
         "schedule": timedelta(minutes=10),
+    },
+    # §4.1 every account's contact lists (names, counts, status) into the local mirror.
+    "contacts-sync-lists": {
+        "task": "apps.contacts.tasks.contacts_sync_all_lists_task",
+        "schedule": timedelta(minutes=10),
+    },
+    # §4.9.4 imports whose next poll went missing (a worker died holding it).
+    "contacts-import-resume": {
+        "task": "apps.contacts.tasks.contacts_import_resume_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    # Rejected-row files of imports finished more than 30 days ago.
+    "contacts-import-housekeeping": {
+        "task": "apps.contacts.tasks.contacts_import_housekeeping_task",
+        "schedule": timedelta(hours=6),
+    },
+    # §5.4 every account's template list (templates made in the platform's console appear).
+    "mailtemplates-sync": {
+        "task": "apps.mailtemplates.tasks.templates_sync_all_task",
+        "schedule": timedelta(minutes=15),
+    },
+    # §7.3 unverified sender domains whose next check (with backoff) is due.
+    "domains-recheck-unverified": {
+        "task": "apps.domains.tasks.domains_recheck_due_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    # §7.1/§7.7 domains and mailboxes of every scope whose domains page was opened.
+    "domains-sync": {
+        "task": "apps.domains.tasks.domains_sync_all_task",
+        "schedule": timedelta(minutes=30),
+    },
+    # Proves beat, broker and a worker work end to end; /healthz reports its age.
+    "ops-heartbeat": {
+        "task": "apps.ops.tasks.ops_heartbeat_task",
+        "schedule": timedelta(seconds=settings.OPS_HEARTBEAT_SECONDS),
+        "options": {"expires": settings.OPS_HEARTBEAT_SECONDS},
+    },
+    # Retention: snapshots and finished job records past OPS_RETENTION_DAYS.
+    "ops-prune-snapshots": {
+        "task": "apps.ops.tasks.ops_prune_snapshots_task",
+        "schedule": crontab(hour=3, minute=17),
     },
 }

@@ -1,13 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.ops import views as ops_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Also answered by apps.ops.middleware.HealthzMiddleware ahead of host checks; routed here so
+    # it can be reversed and works without that middleware.
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("ops/", include("apps.ops.urls")),
     path("contacts/", include("apps.contacts.urls")),
     path("templates/", include("apps.mailtemplates.urls")),
     path("campaigns/", include("apps.campaigns.urls")),
     path("analytics/", include("apps.analytics.urls")),
     path("domains/", include("apps.domains.urls")),
+    path("smtp/", include("apps.smtp.urls")),
     path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
 ]

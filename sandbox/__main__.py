@@ -5,6 +5,9 @@
 
 ``serve`` prints ``sandbox listening on http://HOST:PORT`` once the socket is bound
 (``--port 0`` picks a free port and prints it) and stops cleanly on SIGTERM or Ctrl-C.
+It also serves §10 SMTP (``--smtp-port``, default 2525, 0 = a free port; ``-1`` = off) and
+prints ``sandbox smtp listening on HOST:PORT`` (and ``sandbox smtps listening on HOST:PORT``
+with ``--smtps-port``, implicit TLS).
 """
 
 from __future__ import annotations
@@ -45,13 +48,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # shutdown() waits for serve_forever() to return, so it must run off the main thread.
         threading.Thread(target=server.shutdown, daemon=True).start()
 
+    smtp = None
+    if args.smtp_port >= 0:
+        from sandbox.smtp_server import SmtpService
+
+        smtp = SmtpService(
+            app.store, app.clock, host=args.host, port=args.smtp_port, smtps_port=args.smtps_port
+        )
+        try:
+            smtp.start()
+        except OSError as exc:
+            server.server_close()
+            print(
+                f"sandbox: cannot listen for SMTP on {args.host}:{args.smtp_port}: {exc}",
+                file=sys.stderr,
+            )
+            return 1
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"sandbox listening on http://{host}:{server.server_port}", flush=True)
+    if smtp is not None:
+        print(f"sandbox smtp listening on {host}:{smtp.port}", flush=True)
+        if smtp.smtps_port is not None:
+            print(f"sandbox smtps listening on {host}:{smtp.smtps_port}", flush=True)
     try:
         server.serve_forever()
     finally:
+        if smtp is not None:
+            smtp.stop()
         server.server_close()
         app.store.close()
     print("sandbox stopped", file=sys.stderr, flush=True)
@@ -75,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8025, help="0 picks a free port")
     serve.add_argument("--state", default=DEFAULT_STATE, help="SQLite state file")
     serve.add_argument("--seed", action="store_true", help="insert the demo data first")
+    serve.add_argument(
+        "--smtp-port", type=int, default=2525, help="§10 SMTP port; 0 picks a free port, -1 off"
+    )
+    serve.add_argument(
+        "--smtps-port", type=int, default=None, help="implicit-TLS SMTP port (0: a free port)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     seed = sub.add_parser("seed", help="insert the demo data into a state file and exit")

@@ -19,6 +19,7 @@ VAR = ROOT / "var"
 DEMO_ENV = VAR / "demo.env"
 PY = sys.executable
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8025"))
+SANDBOX_SMTP_PORT = int(os.environ.get("SANDBOX_SMTP_PORT", "2525"))
 PORTAL_PORT = int(os.environ.get("PORTAL_PORT", "8000"))
 
 
@@ -40,6 +41,9 @@ def demo_env() -> dict[str, str]:
         env.setdefault(key, value)
     env.setdefault("DJANGO_SETTINGS_MODULE", "edmportal.settings.dev")
     env.setdefault("UMAIL_PLATFORM_URL", f"http://127.0.0.1:{SANDBOX_PORT}/")
+    # The SMTP settings form proposes the sandbox's §10 relay.
+    env.setdefault("UMAIL_SMTP_HOST", "127.0.0.1")
+    env.setdefault("UMAIL_SMTP_PORT", str(SANDBOX_SMTP_PORT))
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -73,6 +77,8 @@ def main() -> None:
             str(SANDBOX_PORT),
             "--state",
             str(VAR / "sandbox.sqlite3"),
+            "--smtp-port",
+            str(SANDBOX_SMTP_PORT),
         ],
         "worker": [
             PY,
@@ -114,7 +120,10 @@ def main() -> None:
     print(
         "\n"
         f"  edmportal is running at http://127.0.0.1:{PORTAL_PORT}/\n"
-        f"  sandbox platform at    http://127.0.0.1:{SANDBOX_PORT}/\n\n"
+        f"  sandbox platform at    http://127.0.0.1:{SANDBOX_PORT}/\n"
+        f"  sandbox SMTP (§10) at  127.0.0.1:{SANDBOX_SMTP_PORT}, login notice@demo-shop.cn /"
+        " Notice-pass-2026;\n"
+        f"    mail it received:    http://127.0.0.1:{SANDBOX_PORT}/_sandbox/mail\n\n"
         "  Demo sign-ins (username / password / user type):\n"
         "    demo    / demo-pass    / Ordinary user\n"
         "    agent   / agent-pass   / Agent\n"

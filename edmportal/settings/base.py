@@ -67,9 +67,15 @@ INSTALLED_APPS = [
     "apps.campaigns",
     "apps.analytics",
     "apps.domains",
+    "apps.smtp",
+    "apps.ops",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of a request carries its id; /healthz answers before host checks
+    # and the HTTPS redirect, so probes from inside the container or the load balancer work.
+    "apps.ops.middleware.RequestIdMiddleware",
+    "apps.ops.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,6 +110,10 @@ TEMPLATES = [
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Repeated failed sign-ins lock out a username (and, more loosely, an IP) for the window.
+SIGNIN_THROTTLE_WINDOW_SECONDS = env.int("SIGNIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+SIGNIN_MAX_FAILURES_PER_USERNAME = env.int("SIGNIN_MAX_FAILURES_PER_USERNAME", default=5)
+SIGNIN_MAX_FAILURES_PER_IP = env.int("SIGNIN_MAX_FAILURES_PER_IP", default=20)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:overview"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -152,6 +162,26 @@ UMAIL_READ_RETRIES = env.int("UMAIL_READ_RETRIES", default=2)
 UMAIL_RETRY_BACKOFF = env.float("UMAIL_RETRY_BACKOFF", default=0.5)
 # Local mirrors older than this are shown with the time they were fetched.
 UMAIL_FRESHNESS_SECONDS = env.int("UMAIL_FRESHNESS_SECONDS", default=300)
+# §7 DNS records a sender domain needs (apps.domains.dns); the defaults match the sandbox.
+UMAIL_MAIL_HOST = env("UMAIL_MAIL_HOST", default="bestedm.org")
+UMAIL_DKIM_SELECTOR = env("UMAIL_DKIM_SELECTOR", default="umail")
+UMAIL_DKIM_PUBLIC_KEY = env(
+    "UMAIL_DKIM_PUBLIC_KEY",
+    default="MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC/iLS7iV3xSXTa/y2QWkesKJjY4Xqr6pWE1NvWr3H36x"
+    "DMXqQP1hnJjHkPE4HaWYUdx+L11LTcSlTpcv4nxifrF1iTCvL+ZkVUMQK9Z7jdttP4J7x9g7mRZz1MggVtUFVI2IaxLN"
+    "7vn7fkJNBIPEGUG/iwUm7c0h8ufqoDzAh2JwIDAQAB",
+)
+
+# §10 SMTP relay for transactional mail (apps.smtp): defaults of the per-account settings form.
+UMAIL_SMTP_HOST = env("UMAIL_SMTP_HOST", default="smtp.bestedm.org")
+UMAIL_SMTP_PORT = env.int("UMAIL_SMTP_PORT", default=25)
+UMAIL_SMTP_TIMEOUT = env.float("UMAIL_SMTP_TIMEOUT", default=20.0)
+# Django's own mail goes through the platform: as this platform account's SMTP settings, or with
+# EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD (README, "Sending mail").
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="apps.smtp.backend.PlatformSMTPBackend")
+UMAIL_SMTP_ACCOUNT = env("UMAIL_SMTP_ACCOUNT", default="")
+# The portal's "quota low" notification: available credits below this percentage of those bought.
+QUOTA_LOW_PERCENT = env.int("EDMPORTAL_QUOTA_LOW_PERCENT", default=10)
 
 # ------------------------------------------------------------------------------
 # Celery: a broker that needs no server (kombu's filesystem transport) unless REDIS_URL is set.
@@ -161,16 +191,37 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 CELERY_FILESYSTEM_DIR = env.path("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery"))
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = Path(CELERY_FILESYSTEM_DIR) / "queue"
-    _queue_dir.mkdir(parents=True, exist_ok=True)  # kombu expects the folder to exist
+    _queue_dir.mkdir(parents=True, exist_ok=True)  # kombu expects the folders to exist
+    (Path(CELERY_FILESYSTEM_DIR) / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(Path(CELERY_FILESYSTEM_DIR) / "processed"),
+        # Exchange tables (remote control, broadcasts) live here too, not in the working directory.
+        "control_folder": str(Path(CELERY_FILESYSTEM_DIR) / "control"),
         "store_processed": False,
     }
 else:
-    # Sized for the longest job so a slow task is not redelivered while still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Sized for the longest job so a slow task is not redelivered while still running: an
+    # unacknowledged message (acks_late) returns to the queue only after this many seconds, so it
+    # must exceed the hard time limit plus the longest retry countdown.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT",
+            default=env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60) + 30 * 60,
+        ),
+        # How often a worker looks for messages of crashed workers whose visibility ran out.
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+        # A broker that vanishes without closing the socket must not hang a web request.
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=10.0),
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=5.0),
+        "socket_keepalive": True,
+        "health_check_interval": 25,
+        "retry_on_timeout": True,
+        # Lets several deployments (or test runs) share one Redis database without mixing jobs.
+        "global_keyprefix": env("CELERY_REDIS_KEY_PREFIX", default=""),
+    }
 CELERY_RESULT_BACKEND = None  # tasks record their outcome in the database models
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent, so redelivery after a crash is safe
@@ -179,6 +230,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers reconnect with backoff (2 s, 4 s, … capped at 30 s) for as long as the broker is down
+# (None: no limit), instead of exiting after 100 tries and leaving a restart loop to the host.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = env.int("CELERY_BROKER_CONNECTION_MAX_RETRIES", default=None)
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=5.0)
+# Publishing from a web request retries briefly with backoff, then fails (the view catches it).
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 3,
+    "interval_start": 0.2,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
+# A task cut off by a lost broker connection is redelivered (acks_late), so stop it here.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
@@ -186,11 +253,40 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # Logging: passwords and Authorization headers are never logged (the client redacts them).
 # ------------------------------------------------------------------------------
 LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+# "plain" for people at a terminal, "json" (one object per line, with the request id) for a log
+# collector; production defaults to json.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "apps.ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "apps.ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"urllib3": {"level": "WARNING"}},
 }
+
+# ------------------------------------------------------------------------------
+# Operations (apps.ops): health checks, heartbeats, resync jobs, retention
+# ------------------------------------------------------------------------------
+# Beat sends a heartbeat task this often; /healthz calls the scheduler stale after 3 missed beats.
+OPS_HEARTBEAT_SECONDS = env.int("OPS_HEARTBEAT_SECONDS", default=60)
+# /healthz asks the platform root with this timeout and reuses the answer for this long, so
+# load-balancer probes from many web processes do not hammer the platform.
+OPS_HEALTH_PLATFORM_TIMEOUT = env.float("OPS_HEALTH_PLATFORM_TIMEOUT", default=2.0)
+OPS_HEALTH_PLATFORM_CACHE_SECONDS = env.int("OPS_HEALTH_PLATFORM_CACHE_SECONDS", default=30)
+# A resync pauses between platform calls to stay under the platform's rate limit.
+OPS_RESYNC_PAUSE_SECONDS = env.float("OPS_RESYNC_PAUSE_SECONDS", default=0.5)
+# A running resync renews its lease after each step; a redelivered copy waits for it to expire.
+OPS_JOB_LEASE_SECONDS = env.int("OPS_JOB_LEASE_SECONDS", default=120)
+# Snapshots, finished jobs and resolved failures older than this are pruned (per kind overrides).
+OPS_RETENTION_DAYS = env.int("OPS_RETENTION_DAYS", default=400)

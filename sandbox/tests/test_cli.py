@@ -33,7 +33,8 @@ def run_cli(*args: str, **kwargs) -> subprocess.Popen:
 
 def test_serve_answers_and_stops_on_sigterm(tmp_path):
     state = tmp_path / "nested" / "state.sqlite3"
-    proc = run_cli("serve", "--host", "127.0.0.1", "--port", "0", "--state", str(state), "--seed")
+    state_arg = ("--state", str(state), "--seed")
+    proc = run_cli("serve", "--host", "127.0.0.1", "--port", "0", "--smtp-port", "0", *state_arg)
     try:
         line = proc.stdout.readline().strip()
         assert line.startswith("sandbox listening on http://127.0.0.1:"), line
