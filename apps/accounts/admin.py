@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import AccountService, Membership, PlatformAccount
+from .models import AccountService, Membership, PlatformAccount, SubAccount
+
+
+class SubAccountInline(admin.TabularInline):
+    """An agent's or administrator's sub-accounts: staff may add customer ids here; the platform
+    confirms each one when the agent first switches to it."""
+
+    model = SubAccount
+    extra = 0
+    fields = ["customer_id", "label", "source", "confirmed_at"]
+    readonly_fields = ["source", "confirmed_at"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,7 +34,7 @@ class PlatformAccountAdmin(admin.ModelAdmin):
     list_filter = ["user_type", "api_mode"]
     search_fields = ["username", "company", "contact", "email"]
     readonly_fields = ["platform_id", "customer_synced_at", "created_at", "updated_at"]
-    inlines = [MembershipInline, AccountServiceInline]
+    inlines = [MembershipInline, SubAccountInline, AccountServiceInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
@@ -34,3 +44,12 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "account__username"]
     autocomplete_fields = ["user", "account"]
+
+
+@admin.register(SubAccount)
+class SubAccountAdmin(admin.ModelAdmin):
+    list_display = ["customer_id", "label", "account", "source", "confirmed_at"]
+    list_filter = ["source"]
+    search_fields = ["customer_id", "label", "account__username"]
+    autocomplete_fields = ["account"]
+    readonly_fields = ["confirmed_at", "created_at"]

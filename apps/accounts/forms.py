@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import PlatformAccount
@@ -24,3 +25,29 @@ class PlatformLoginForm(forms.Form):
         required=False,
         initial="",
     )
+
+
+class SubAccountForm(forms.Form):
+    """An agent or administrator enters a sub-account's customer id (the platform confirms it)."""
+
+    customer_id = forms.RegexField(
+        label=_("Customer id"),
+        regex=r"^[1-9][0-9]{0,18}$",
+        error_messages={"invalid": _("A customer id is a number, e.g. 1002.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    label = forms.CharField(
+        label=_("Name (optional)"),
+        max_length=150,
+        required=False,
+        help_text=_("How the sub-account appears in the switcher, e.g. the shop's name."),
+    )
+
+
+class TeamLoginForm(AuthenticationForm):
+    """Username and password of a portal user (not a platform account)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Portal username")
+        self.fields["password"].label = _("Password")

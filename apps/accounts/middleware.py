@@ -1,9 +1,11 @@
-"""Attach the platform account the signed-in user is working in as `request.account`."""
+"""Attach the platform account the signed-in user is working in as `request.account`, and the
+scope inside it (the account itself or one of its sub-accounts) as `request.scope`."""
 
 from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
+from .scope import scope_from_session
 from .selectors import account_for_user
 
 SESSION_KEY = "edmportal_account_id"
@@ -21,4 +23,5 @@ class CurrentAccountMiddleware:
 
     def __call__(self, request):
         request.account = SimpleLazyObject(lambda: _current_account(request))
+        request.scope = SimpleLazyObject(lambda: scope_from_session(request))
         return self.get_response(request)

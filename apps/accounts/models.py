@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -135,3 +136,64 @@ class AccountService(models.Model):
         if self.fetched_at is None:
             return None
         return (timezone.now() - self.fetched_at).total_seconds()
+
+
+class SignInAttempt(models.Model):
+    """A sign-in answered by the platform, kept for throttling repeated failures."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    succeeded = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in attempt")
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.succeeded else "failed"
+        return f"{self.username} from {self.ip} {outcome}"
+
+
+class SubAccount(models.Model):
+    """A platform customer an agent or administrator account may act for (its `customer_id`).
+
+    Staff add them in admin; the portal also discovers an agent's sub-accounts from §7.1 and
+    lets an agent or administrator enter a customer id. Whatever the source, the platform
+    confirms the customer_id for this account (`confirmed_at`) before the portal acts for it.
+    """
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Added by staff")
+        DISCOVERED = "discovered", _("Found on the platform")
+        ENTERED = "entered", _("Entered by the user")
+
+    account = models.ForeignKey(
+        PlatformAccount, on_delete=models.CASCADE, related_name="sub_accounts"
+    )
+    customer_id = models.CharField(
+        _("customer id"),
+        max_length=32,
+        validators=[RegexValidator(r"^[1-9][0-9]{0,18}$", _("A customer id is a number."))],
+        help_text=_("The sub-account's id on the platform (customer_id)."),
+    )
+    label = models.CharField(_("name"), max_length=150, blank=True)
+    source = models.CharField(
+        _("source"), max_length=12, choices=Source.choices, default=Source.STAFF
+    )
+    confirmed_at = models.DateTimeField(_("confirmed by the platform"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sub-account")
+        verbose_name_plural = _("sub-accounts")
+        ordering = ["account", "label", "customer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "customer_id"], name="unique_sub_account")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.label} ({self.customer_id})" if self.label else f"#{self.customer_id}"

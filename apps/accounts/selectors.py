@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountService, Membership, PlatformAccount
+from .models import AccountService, Membership, PlatformAccount, SubAccount
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -29,6 +29,14 @@ SERVICE_STATUS_WORDS = {
 
 def accounts_for_user(*, user) -> list[PlatformAccount]:
     return list(PlatformAccount.objects.filter(membership__user=user).order_by("username"))
+
+
+def sub_accounts_for(*, account: PlatformAccount | None) -> list[SubAccount]:
+    """The sub-accounts an agent or administrator account may switch to (staff-added ones are
+    confirmed with the platform at the switch)."""
+    if account is None or not account.is_agent_or_manager:
+        return []
+    return list(SubAccount.objects.filter(account=account).order_by("label", "customer_id"))
 
 
 def account_for_user(*, user, account_id: int | None) -> PlatformAccount | None:

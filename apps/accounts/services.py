@@ -8,13 +8,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from apps.core.audit import audited, record
+from apps.core.models import AuditEntry
 from apps.umail.account import CustomerInfo, ServiceInfo
 from apps.umail.client import UmailClient
-from apps.umail.errors import AuthenticationFailed, UmailError
+from apps.umail.errors import AuthenticationFailed, PlatformRejected, UmailError
 
 from .clients import client_for_account
-from .models import AccountService, Membership, PlatformAccount
+from .models import AccountService, Membership, PlatformAccount, SubAccount
+from .scope import API_USER_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +124,12 @@ def account_refresh_service(*, account: PlatformAccount) -> AccountService:
         service.last_error_at = timezone.now()
         service.save(update_fields=["last_error", "last_error_at"])
         raise
-    return _mirror_service(account, info)
+    service = _mirror_service(account, info)
+    # §10: the "quota low" notification mail, sent once when the quota falls below the level.
+    from apps.smtp.notifications import quota_checked
+
+    quota_checked(account=account, service=service)
+    return service
 
 
 def account_refresh_customer(*, account: PlatformAccount) -> PlatformAccount:
@@ -130,3 +139,141 @@ def account_refresh_customer(*, account: PlatformAccount) -> PlatformAccount:
     _mirror_customer(account, info)
     account.save()
     return account
+
+
+# -- sub-accounts of agents and administrators -------------------------------------------------
+
+
+class ScopeRefused(Exception):
+    """The account may not act for this customer id (with a sentence for the user)."""
+
+
+def subaccounts_discover(*, account: PlatformAccount) -> list[SubAccount]:
+    """Learn an agent's sub-accounts from §7.1: called with the agent's own credentials it also
+    lists its sub-accounts' domains, each with the sub-account's customer_id.
+
+    Administrators are skipped (§7.1 would list every customer of the platform); they enter
+    customer ids or staff add them in admin. A sub-account without any domain is not found this
+    way either, which is why both of those remain possible for agents too.
+    """
+    if account.user_type != PlatformAccount.UserType.AGENT:
+        return []
+    with client_for_account(account) as client:
+        if account.platform_id is None:  # needed to tell the agent's own domains apart
+            account.platform_id = client.account.customer_info().id
+            account.save(update_fields=["platform_id"])
+        items = client.domains.domain_list()
+    own = account.platform_id
+    first_domain: dict[str, str] = {}
+    for item in items:
+        if item.customer_id and item.customer_id != own:
+            first_domain.setdefault(str(item.customer_id), item.domain)
+    now = timezone.now()
+    found = []
+    for customer_id, domain in first_domain.items():
+        sub, created = SubAccount.objects.get_or_create(
+            account=account,
+            customer_id=customer_id,
+            defaults={"source": SubAccount.Source.DISCOVERED, "label": domain, "confirmed_at": now},
+        )
+        if not created:
+            sub.confirmed_at = now
+            sub.save(update_fields=["confirmed_at"])
+        found.append(sub)
+    return found
+
+
+def _confirm_with_platform(account: PlatformAccount, customer_id: str) -> None:
+    """The platform answers §7.1 for this customer_id only if the account manages it."""
+    with client_for_account(account) as client:
+        client.domains.domain_list(customer_id=customer_id, user_type=API_USER_TYPE)
+
+
+def scope_switch(*, account: PlatformAccount, user, customer_id: str) -> SubAccount | None:
+    """Switch to a sub-account (or back to the account itself with ""), validated and logged.
+
+    Only agents and administrators switch, only to a known sub-account, and only when the
+    platform confirms the customer_id for this account; when the platform cannot be reached, a
+    sub-account it confirmed before is still allowed. Raises ScopeRefused otherwise. Every
+    attempt is recorded in the audit log.
+    """
+    customer_id = (customer_id or "").strip()
+    action = "accounts.scope.switch"
+
+    def refuse(message: str, outcome=AuditEntry.Outcome.REFUSED, status: str = "") -> None:
+        record(
+            account=account,
+            user=user,
+            action=action,
+            target=customer_id,
+            customer_id=customer_id,
+            outcome=outcome,
+            platform_status=status,
+            message=message,
+        )
+        raise ScopeRefused(message)
+
+    if not customer_id:
+        record(account=account, user=user, action=action, target=str(_("Own account")))
+        return None
+    if not account.is_agent_or_manager:
+        refuse(_("Only agent and administrator accounts have sub-accounts."))
+    sub = SubAccount.objects.filter(account=account, customer_id=customer_id).first()
+    if sub is None:
+        refuse(
+            _("Customer %(id)s is not one of this account's sub-accounts.") % {"id": customer_id}
+        )
+    try:
+        _confirm_with_platform(account, customer_id)
+    except PlatformRejected as exc:
+        refuse(
+            _("The platform does not let this account act for customer %(id)s: %(why)s")
+            % {"id": customer_id, "why": exc.detail or exc.status},
+            status=exc.status,
+        )
+    except UmailError as exc:
+        if sub.confirmed_at is None:
+            refuse(
+                _("The platform could not confirm this sub-account just now: %(why)s")
+                % {"why": exc},
+                outcome=AuditEntry.Outcome.FAILED,
+            )
+        logger.warning("scope switch for %s to %s unconfirmed: %s", account.pk, customer_id, exc)
+    else:
+        sub.confirmed_at = timezone.now()
+        sub.save(update_fields=["confirmed_at"])
+    record(
+        account=account,
+        user=user,
+        action=action,
+        target=sub.display_name,
+        customer_id=customer_id,
+        platform_status="success",
+    )
+    return sub
+
+
+def subaccount_add(
+    *, account: PlatformAccount, user, customer_id: str, label: str = ""
+) -> SubAccount:
+    """An agent or administrator enters a customer id; the platform must confirm it."""
+    if not account.is_agent_or_manager:
+        raise ScopeRefused(_("Only agent and administrator accounts have sub-accounts."))
+    with audited(
+        account=account,
+        user=user,
+        action="accounts.subaccount.add",
+        target=label or customer_id,
+        customer_id=customer_id,
+    ):
+        _confirm_with_platform(account, customer_id)
+    sub, created = SubAccount.objects.get_or_create(
+        account=account,
+        customer_id=customer_id,
+        defaults={"source": SubAccount.Source.ENTERED, "label": label},
+    )
+    sub.confirmed_at = timezone.now()
+    if label and not created:
+        sub.label = label
+    sub.save()
+    return sub

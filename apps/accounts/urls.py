@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import subaccount_views, views
 
 app_name = "accounts"
 
@@ -9,4 +9,14 @@ urlpatterns = [
     path("overview/refresh/", views.overview_refresh_view, name="overview-refresh"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.PortalLogoutView.as_view(), name="logout"),
+    # Agents and administrators: sub-accounts and the header's switcher; team members' sign-in.
+    path("scope/", subaccount_views.scope_switch_view, name="scope-switch"),
+    path("sub-accounts/", subaccount_views.subaccounts_view, name="subaccounts"),
+    path(
+        "sub-accounts/discover/",
+        subaccount_views.subaccounts_discover_view,
+        name="subaccounts-discover",
+    ),
+    path("sub-accounts/add/", subaccount_views.subaccount_add_view, name="subaccount-add"),
+    path("login/team/", subaccount_views.TeamLoginView.as_view(), name="team-login"),
 ]
