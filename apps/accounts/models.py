@@ -94,6 +94,10 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.OWNER)
+    # The user that signing in with the account's own platform credentials signs in as. Sign-in
+    # finds its user through this link, never by username, so a staff-made user who happens to
+    # share the platform username gains nothing.
+    via_platform_login = models.BooleanField(_("platform sign-in user"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -100,16 +100,33 @@ def account_sign_in(
         if service is not None:
             _mirror_service(account, service)
 
-        User = get_user_model()
-        user, created = User.objects.get_or_create(username=_local_username(username, user_type))
-        if created:
-            user.set_unusable_password()  # only the platform can sign this user in
+        link = (
+            Membership.objects.select_related("user")
+            .filter(account=account, via_platform_login=True)
+            .first()
+        )
+        user = link.user if link else _new_platform_user(username, user_type)
         user.first_name = (customer.contact or "")[:150]
         user.email = customer.email if "@" in customer.email else ""
         user.save()
-        Membership.objects.get_or_create(
-            user=user, account=account, defaults={"role": Membership.Role.OWNER}
-        )
+        if link is None:
+            Membership.objects.create(
+                user=user, account=account, role=Membership.Role.OWNER, via_platform_login=True
+            )
+    return user
+
+
+def _new_platform_user(username: str, user_type: str):
+    """A fresh local user for a platform login; never an existing user with the same name."""
+    User = get_user_model()
+    base = _local_username(username, user_type)
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}+{n}"
+    user = User(username=candidate)
+    user.set_unusable_password()  # only the platform can sign this user in
+    user.save()
     return user
 
 

@@ -35,9 +35,7 @@ def login_view(request):
             minutes = max(1, round(retry_after / 60))
             form.add_error(
                 None,
-                _(
-                    "Too many failed sign-ins. Please wait %(minutes)s minute(s) and try again."
-                )
+                _("Too many failed sign-ins. Please wait %(minutes)s minute(s) and try again.")
                 % {"minutes": minutes},
             )
             response = render(

@@ -170,3 +170,25 @@ def test_session_key_rotates_on_sign_in_and_sign_out(client, fresh_sandbox):
     client.post(reverse("accounts:logout"))
     assert client.session.session_key != after
     assert client.get(reverse("accounts:overview")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_platform_sign_in_never_takes_over_a_local_user_of_the_same_name(client, fresh_sandbox):
+    """A staff-made portal user called "demo" keeps its memberships to itself."""
+    from .factories import platform_account
+
+    staff_made = get_user_model().objects.create_user("demo", password="local-password-123")
+    secret_account = platform_account(username="secret-shop", company="Secret Ltd")
+    Membership.objects.create(user=staff_made, account=secret_account, role="owner")
+
+    assert sign_in(client).status_code == 302
+    signed_in = get_user_model().objects.get(pk=client.session["_auth_user_id"])
+    assert signed_in != staff_made
+    assert list(signed_in.platform_accounts.all()) == [
+        PlatformAccount.objects.get(username="demo", user_type="")
+    ]
+    assert "Secret Ltd" not in client.get(reverse("accounts:overview")).content.decode()
+    # Signing in again finds the same user through the link, not by name.
+    client.logout()
+    sign_in(client)
+    assert get_user_model().objects.get(pk=client.session["_auth_user_id"]) == signed_in

@@ -9,9 +9,7 @@ LOGIN = reverse("accounts:login")
 
 
 def attempt(client, username="demo", password="wrong", ip="10.0.0.1"):
-    return client.post(
-        LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
 @pytest.mark.django_db
@@ -24,7 +22,9 @@ def test_username_locked_after_five_failures_without_asking_the_platform(client,
     assert "Too many failed sign-ins" in response.content.decode()
     assert int(response["Retry-After"]) > 0
     assert fresh_sandbox.calls(since=before) == []  # the platform was not asked
-    assert attempt(client, username="other", password="other-pass", ip="10.0.0.2").status_code == 302
+    assert (
+        attempt(client, username="other", password="other-pass", ip="10.0.0.2").status_code == 302
+    )
 
 
 @pytest.mark.django_db
@@ -53,3 +53,17 @@ def test_platform_outage_does_not_count_as_failure(client, settings):
     for _ in range(6):
         assert attempt(client).status_code == 503
     assert not SignInAttempt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_team_sign_in_is_throttled(client):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("colleague", password="right-password-123")
+    url = reverse("accounts:team-login")
+    for _ in range(5):
+        response = client.post(url, {"username": "colleague", "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post(url, {"username": "colleague", "password": "right-password-123"})
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
