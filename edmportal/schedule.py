@@ -32,6 +32,23 @@ BEAT_SCHEDULE = {
         "task": "apps.mailtemplates.tasks.templates_sync_all_task",
         "schedule": timedelta(minutes=15),
     },
+    # §6.1 campaigns still changing (waiting, sending, on hold, paused) and lost create replies.
+    "campaigns-sync-active": {
+        "task": "apps.campaigns.tasks.campaigns_sync_active_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    # §6.1 every account's whole task list: finished campaigns and ones made in the console.
+    "campaigns-sync-all": {
+        "task": "apps.campaigns.tasks.campaigns_sync_all_task",
+        "schedule": timedelta(minutes=15),
+    },
+    # A/B tests whose wait is over: pick the winner (§3.1) and send it to the rest.
+    "campaigns-ab-due": {
+        "task": "apps.campaigns.tasks.campaigns_ab_due_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     # §7.3 unverified sender domains whose next check (with backoff) is due.
     "domains-recheck-unverified": {
         "task": "apps.domains.tasks.domains_recheck_due_task",

@@ -1,5 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "mailtemplates"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index_view, name="index"),
+    path("sync/", views.sync_view, name="sync"),
+    path("new/", views.create_view, name="create"),
+    path("text-from-html/", views.text_from_html_view, name="text-from-html"),
+    path("lint/", views.lint_view, name="lint"),
+    path("merge-tags/", views.merge_tags_view, name="merge-tags"),
+    path("preview/draft/", views.preview_draft_view, name="preview-draft"),
+    path("<int:pk>/", views.edit_view, name="edit"),
+    path("<int:pk>/status/", views.status_view, name="status"),
+    path("<int:pk>/recheck/", views.recheck_view, name="recheck"),
+    path("<int:pk>/delete/", views.delete_view, name="delete"),
+    path("<int:pk>/preview/", views.preview_view, name="preview"),
+    path("<int:pk>/preview/frame/", views.preview_frame_view, name="preview-frame"),
+    path("<int:pk>/attachments/", views.attachments_add_view, name="attachments-add"),
+    path(
+        "<int:pk>/attachments/all/delete/",
+        views.attachment_delete_view,
+        name="attachments-delete-all",
+    ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/delete/",
+        views.attachment_delete_view,
+        name="attachment-delete",
+    ),
+]
