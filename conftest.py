@@ -238,3 +238,9 @@ def demo_account(demo_client):
     from apps.accounts.models import PlatformAccount
 
     return PlatformAccount.objects.get(username="demo", user_type="")
+
+
+def pytest_collection_modifyitems(items):
+    """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
+    thread for the whole browser session, which would break later tests that run asyncio."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
