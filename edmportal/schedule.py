@@ -49,6 +49,19 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
+    # §2.4/§3.1/§3.5 of campaigns sending or recently finished, in bounded batches that
+    # re-enqueue themselves while more are due (finished long ago: never again).
+    "analytics-sync-due": {
+        "task": "apps.analytics.tasks.analytics_sync_due_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    # §2.2/§2.5 of the days still changing (and days a dashboard asked for), per account.
+    "analytics-sync-days": {
+        "task": "apps.analytics.tasks.analytics_days_sync_all_task",
+        "schedule": timedelta(minutes=10),
+        "options": {"expires": 600},
+    },
     # §7.3 unverified sender domains whose next check (with backoff) is due.
     "domains-recheck-unverified": {
         "task": "apps.domains.tasks.domains_recheck_due_task",

@@ -35,7 +35,13 @@ class RedactingRequestHandler(WSGIRequestHandler):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from sandbox import delivery
+
+    if args.speed is not None:
+        delivery.set_default_speed(args.speed)
     app = create_app(args.state, seed_data=args.seed)
+    # Send tasks start (and charge the quota) on time even when nobody asks about them.
+    delivery.start_engine(app.store, app.clock)
     try:
         server = make_server(
             args.host, args.port, app, threaded=True, request_handler=RedactingRequestHandler
@@ -106,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument(
         "--smtps-port", type=int, default=None, help="implicit-TLS SMTP port (0: a free port)"
+    )
+    serve.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="delivery simulation: simulated seconds per real second (default 60, or "
+        "SANDBOX_DELIVERY_SPEED)",
     )
     serve.set_defaults(func=cmd_serve)
 

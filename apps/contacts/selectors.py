@@ -44,10 +44,11 @@ def list_field_labels(*, account, list_id: int) -> dict[str, str]:
 def list_scheduled_campaigns(*, account, list_id: int) -> list:
     """Campaigns still to be sent that use this list, to warn before the list is deleted.
 
-    Hook for the campaigns app: campaigns do not exist yet, so nothing can depend on a list.
-    The campaigns issue fills this in (same signature, returning its campaign objects).
+    Filled by the campaigns app: waiting, on hold, paused or being created (Campaign objects).
     """
-    return []
+    from apps.campaigns.selectors import scheduled_for_list
+
+    return scheduled_for_list(account=account, list_id=list_id)
 
 
 def imports_for_account(*, account) -> QuerySet[ImportJob]:

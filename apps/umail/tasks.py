@@ -1,9 +1,290 @@
-"""§5.1/§6 Send tasks (campaigns) and §2.1 the task list."""
+"""§5.1/§6 Send tasks (campaigns) and §2.1 the task list.
+
+The platform speaks Beijing time without a zone: `time` / `send_time` go out as
+`YYYY-M-D H:MM:SS` (the format §6.2 shows) and come back as `YYYY-MM-DD HH:MM:SS`, or with
+`0000-00-00 00:00:00` for "not yet"; :func:`to_platform_time` and :func:`parse_platform_time`
+convert, and the dataclasses keep the platform's text and offer aware datetimes as properties.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from . import xml
+from .errors import MalformedReply
 from .resource import Resource
+from .xml import expect_root, to_dataclass, xml_names
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+#: §6.1 / §2.1 send status codes; the documented range is -5..4, others must still display.
+STATUS_CODES = (-3, -2, -1, 1, 2, 3)
+_TIME = re.compile(
+    r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$"
+)
+
+
+def to_platform_time(value: dt.datetime) -> str:
+    """An aware datetime as the platform wants it: Beijing time, `2017-7-4 16:08:56`."""
+    if value.tzinfo is None:
+        raise ValueError("to_platform_time needs an aware datetime")
+    local = value.astimezone(BEIJING)
+    return (
+        f"{local.year}-{local.month}-{local.day} {local.hour}:{local.minute:02d}:{local.second:02d}"
+    )
+
+
+def parse_platform_time(text: str | None) -> dt.datetime | None:
+    """The platform's Beijing time (zero-padded or not, with or without seconds, or a date) as
+    an aware datetime; None for empty values and `0000-00-00 ...`."""
+    if not text or text.startswith("0000"):
+        return None
+    match = _TIME.match(text)
+    if not match:
+        raise MalformedReply(f"Not a time the platform uses: {text!r}")
+    parts = [int(g) if g else 0 for g in match.groups()]
+    try:
+        return dt.datetime(*parts, tzinfo=BEIJING)
+    except ValueError as exc:
+        raise MalformedReply(f"Not a valid time: {text!r}") from exc
+
+
+@dataclass(frozen=True)
+class TaskTemplate:
+    tpl_id: int | None = None
+    tpl_name: str = ""
+
+
+@dataclass(frozen=True)
+class TaskList:
+    list_id: int | None = None
+    list_name: str = ""
+
+
+@dataclass(frozen=True)
+class SendTask:
+    """§6.1 one send task."""
+
+    id: int | None = None
+    sn: str = ""
+    acct_type: str = ""  # all / domain / address
+    acct_domain: str = ""
+    acct_address: str = ""
+    sender: str = ""
+    replyto: str = ""
+    sender_name: str = ""
+    addr_type: int = 0
+    send_qty: int = 0
+    # The documentation's spelling; the planned number of recipients.
+    send_qty_remak: int = xml_names("send_qty_remak", "send_qty_remark", default=0)
+    send_time: str = ""
+    time_start: str = ""
+    time_end: str = ""
+    send_count: int = 0
+    error_count: int = 0
+    send_status: int | None = xml_names("send_status", "send_satus")
+    track_status: int = 0
+    # Nested elements, filled by from_element (no xml names: to_dataclass leaves them alone).
+    templates: tuple[TaskTemplate, ...] = field(default=(), metadata={"xml": ()})
+    lists: tuple[TaskList, ...] = field(default=(), metadata={"xml": ()})
+
+    @classmethod
+    def from_element(cls, element) -> SendTask:
+        task = to_dataclass(cls, element)
+        templates = tuple(
+            to_dataclass(TaskTemplate, t) for t in element.findall("templates/template")
+        )
+        lists = tuple(to_dataclass(TaskList, i) for i in element.findall("listes/item"))
+        return cls(**{**task.__dict__, "templates": templates, "lists": lists})
+
+    @property
+    def send_at(self) -> dt.datetime | None:
+        return parse_platform_time(self.send_time)
+
+    @property
+    def started_at(self) -> dt.datetime | None:
+        return parse_platform_time(self.time_start)
+
+    @property
+    def ended_at(self) -> dt.datetime | None:
+        return parse_platform_time(self.time_end)
+
+    @property
+    def template_ids(self) -> list[int]:
+        return [t.tpl_id for t in self.templates if t.tpl_id is not None]
+
+    @property
+    def list_id(self) -> int | None:
+        return self.lists[0].list_id if self.lists else None
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """§2.1 one task of the statistics list (`send_satus` sic; `tpl_id` may be `1,2`)."""
+
+    id: int | None = None
+    sn: str = ""
+    sender: str = ""
+    sender_name: str = ""
+    replyto: str = ""
+    tpl_id: str = ""
+    tpl_name: str = ""
+    addr_type: int = 0
+    list_id: int | None = None
+    list_name: str = ""
+    send_qty: int = 0
+    send_qty_remak: int = xml_names("send_qty_remak", "send_qty_remark", default=0)
+    send_time: str = ""
+    send_status: int | None = xml_names("send_satus", "send_status")
+    time_start: str = ""
+    time_end: str = ""
+    send_count: int = 0
+    error_count: int = 0
+    track_status: int = 0
+
+    @property
+    def template_ids(self) -> list[int]:
+        return [int(p) for p in self.tpl_id.split(",") if p.strip().isdigit()]
+
+
+@dataclass(frozen=True)
+class TaskParams:
+    """What add-task (§5.1/§6.2) and edit-task (§6.3) take."""
+
+    tpl_ids: tuple[int, ...]
+    maillist_id: int
+    time: dt.datetime
+    send_domain: str = "all"
+    send_account: str = "all"
+    send_fullname: str = ""
+    send_replyto: str = ""
+    send_qty_start: int = 1
+    send_qty: int = 0  # 0: to the end of the list
+    status: int = 1  # 1 waiting, -1 hold, 2 send now
+    subs_link: bool = True
+    track_status: int = 0
+    track_domain: str = ""
+
+    def as_params(self, *, edit: bool = False) -> dict[str, str]:
+        params = {
+            "tpl_id": ",".join(str(t) for t in self.tpl_ids),
+            "maillist_id": str(self.maillist_id),
+            "send_domain": self.send_domain or "all",
+            "send_account": self.send_account or "all",
+            "send_fullname": self.send_fullname,
+            "send_replyto": self.send_replyto,
+            "send_qty_start": str(self.send_qty_start),
+            "send_qty": str(self.send_qty),
+            "subs_link": "1" if self.subs_link else "0",
+            "track_status": str(self.track_status),
+            "track_domain": self.track_domain,
+        }
+        # §6.3 calls them send_status / send_time; §5.1/§6.2 status / time.
+        params["send_status" if edit else "status"] = str(self.status)
+        params["send_time" if edit else "time"] = to_platform_time(self.time)
+        return params
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    status: str
+    data: str
 
 
 class TasksAPI(Resource):
     script = "task.php"
+
+    def add_task(self, params: TaskParams) -> int:
+        """§5.1/§6.2; returns the new send task id. At most 100 calls an hour (the caller
+        counts them: apps.campaigns.ratelimit)."""
+        root = expect_root(self._write("add-task", data=params.as_params()), "result")
+        text = xml.child_text(root, "id") or ""
+        try:
+            return int(text)
+        except ValueError as exc:
+            raise MalformedReply(f"add-task answered success without an id: {text!r}") from exc
+
+    def task_list(
+        self,
+        *,
+        task_id: int | None = None,
+        page: int | None = None,
+        limit: int | None = None,
+        date: dt.date | None = None,
+        send_status: int | str | None = None,
+    ) -> list[SendTask]:
+        """§6.1; without page and limit the platform returns every task."""
+        params = {
+            "id": task_id,
+            "page": page,
+            "limit": limit,
+            "date": date.isoformat() if date else None,
+            "send_status": send_status,
+        }
+        root = expect_root(self._call("task-list", params=params), "task_list")
+        return [SendTask.from_element(t) for t in root.findall("task")]
+
+    def get_task(self, task_id: int) -> SendTask | None:
+        """§6.1 with id: the task, or None when the platform no longer has it."""
+        found = [t for t in self.task_list(task_id=task_id) if t.id == task_id]
+        return found[0] if found else None
+
+    def iter_tasks(
+        self, *, page_size: int = 100, date: dt.date | None = None
+    ) -> Iterator[SendTask]:
+        """Every task, newest first, a §6.1 page at a time (a page shorter than the size is
+        the last)."""
+        page = 1
+        while True:
+            batch = self.task_list(page=page, limit=page_size, date=date)
+            yield from batch
+            if len(batch) < page_size:
+                return
+            page += 1
+
+    def edit_task(
+        self, task_id: int, params: TaskParams | None = None, *, send_status: int | None = None
+    ) -> WriteResult:
+        """§6.3. With `params` every field is sent (what the platform keeps for absent ones is
+        not documented); `send_status` overrides the status (-1 hold, 1 wait, 2 send / resume,
+        -2 pause, -3 cancel)."""
+        data = params.as_params(edit=True) if params is not None else {}
+        if send_status is not None:
+            data["send_status"] = str(send_status)
+        root = self._write("edit-task", params={"id": task_id}, data=data)
+        return self._result(root)
+
+    def del_task(self, task_id: int) -> WriteResult:
+        """§6.4"""
+        return self._result(self._write("del-task", params={"id": task_id}))
+
+    def list_task(
+        self,
+        *,
+        date: dt.date | None = None,
+        ident: str | None = None,
+        task_id: int | None = None,
+        state: int | None = None,
+    ) -> list[TaskSummary]:
+        """§2.1 tasks of a send date, or one task by batch number or id."""
+        if date is None and not ident and task_id is None:
+            raise ValueError("list_task needs date, ident or task_id")
+        params = {
+            "date": date.isoformat() if date else None,
+            "ident": ident or None,
+            "id": task_id,
+            "state": state,
+        }
+        root = expect_root(self._call("list-task", params=params), "task_list")
+        return [to_dataclass(TaskSummary, t) for t in root.findall("task")]
+
+    @staticmethod
+    def _result(root) -> WriteResult:
+        expect_root(root, "result")
+        return WriteResult(
+            status=xml.child_text(root, "status") or "success",
+            data=xml.child_text(root, "data") or "",
+        )

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from .models import ABTest, AddTaskCall, Campaign, CampaignSync, ResendJob, TrackingSnapshot
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "account",
+        "display_name",
+        "platform_id",
+        "local_state",
+        "status",
+        "send_time",
+        "send_count",
+        "error_count",
+    )
+    list_filter = ("local_state", "status", "origin", "track_status")
+    search_fields = ("name", "sn", "list_name", "account__username")
+    raw_id_fields = ("account", "ab_test", "replaces", "duplicated_from", "created_by")
+    readonly_fields = ("request_token", "created_at", "updated_at", "synced_at")
+
+
+@admin.register(ABTest)
+class ABTestAdmin(admin.ModelAdmin):
+    list_display = ("id", "account", "name", "state", "metric", "mode", "decide_at")
+    list_filter = ("state", "metric", "mode")
+    raw_id_fields = ("account", "winner", "rest_campaign", "created_by")
+
+
+@admin.register(ResendJob)
+class ResendJobAdmin(admin.ModelAdmin):
+    list_display = ("id", "account", "source", "state", "openers", "added", "created_at")
+    raw_id_fields = ("account", "source", "user", "draft")
+
+
+admin.site.register(CampaignSync)
+admin.site.register(TrackingSnapshot)
+
+
+@admin.register(AddTaskCall)
+class AddTaskCallAdmin(admin.ModelAdmin):
+    list_display = ("account", "at", "campaign")
+    raw_id_fields = ("account", "campaign")
