@@ -176,7 +176,8 @@ def celery_worker(django_db_setup, django_db_blocker, sandbox, tmp_path_factory)
         shutil.rmtree(queue, ignore_errors=True)
         queue.mkdir(parents=True)
     else:
-        app.control.purge()
+        with app.connection_for_write() as conn:  # a fresh connection, whatever pools exist
+            app.control.purge(connection=conn)
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     env = dict(os.environ)
     env.update(

@@ -1,4 +1,5 @@
 import pytest
+from kombu import pools
 
 from edmportal.celery import app
 
@@ -9,6 +10,9 @@ def _reset_pools():
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu's global registries may hold the pools just closed; drop them so that later tests
+    # (and the shared celery_worker fixture) get fresh ones instead of "Acquire on closed pool".
+    pools.reset()
 
 
 @pytest.fixture
