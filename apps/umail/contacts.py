@@ -147,13 +147,24 @@ class LineStream:
 
     def __init__(self, response):
         self._response = response
-        self._lines = response.iter_lines(chunk_size=64 * 1024)
+        self._lines = _byte_lines(response)
         self._first = next(self._lines, None)
         if self._first is not None and self._first.lstrip(b"\xef\xbb\xbf \t").startswith(b"<?xml"):
             body = b"\n".join([self._first, *self._lines])
             response.close()
             error = error_from_reply(response, xml.parse(body))
             raise error or MalformedReply("The platform sent XML where a text export was due.")
+        # An export is text; an HTML page (PHP's error output) or an empty XML reply is not a
+        # list of addresses, and must not reach the marketer as a download.
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        first = (self._first or b"").lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if kind in ("text/html", "text/xml", "application/xml") or first.startswith(
+            (b"<!doctype", b"<html")
+        ):
+            response.close()
+            raise MalformedReply(
+                f"The platform sent {kind or 'markup'} where a text export was due."
+            )
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -171,6 +182,18 @@ class LineStream:
 
     def close(self) -> None:
         self._response.close()
+
+
+def _byte_lines(response, chunk_size: int = 256 * 1024) -> Iterator[bytes]:
+    """The body's lines without their `\n`: requests' iter_lines costs a generator step per
+    network chunk and splits on every Unicode line break; an export only knows `\n`."""
+    rest = b""
+    for chunk in response.iter_content(chunk_size=chunk_size):
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
 
 
 def _split_tab(line: str) -> tuple[str, str]:
