@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install sandbox lint format clean check topology compose-check
+.PHONY: run test install sandbox lint format clean check topology compose-check messages compilemessages bench reliability-report
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
-install: $(STAMP)
+install: $(STAMP) compilemessages
+
+# The translations (locale/): compiled in the build when gettext is there (the .mo files are also
+# committed). `make messages` extracts new strings into the catalogues after code changes: fill
+# the empty msgstr of locale/zh_Hans (the en catalogue is filled with the English text) and
+# commit both .po and .mo files (docs/DEVELOPING.md, "Translations").
+compilemessages: $(STAMP)
+	@scripts/ensure_gettext.sh && $(BIN)/python manage.py compilemessages --ignore=.venv -v 0 || true
+
+messages: $(STAMP)
+	@scripts/ensure_gettext.sh
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=sandbox \
+	  --ignore=static/vendor --ignore=staticfiles --ignore=var --ignore=test-artifacts \
+	  --ignore='*/tests/*' --ignore=bench --ignore=docs --add-location=file --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
 # The demo: SQLite, a filesystem Celery broker, the sandbox platform, a real worker and beat.
 run: install
@@ -22,6 +36,20 @@ run: install
 test: install
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
+
+# The reliability and security suites (injected faults, hostile input, isolation and access,
+# killed workers and a restarted broker), and their summary table written to
+# docs/RELIABILITY.md. Part of `make test` too; set DATABASE_URL / REDIS_URL as for it.
+RELIABILITY_SUITES := tests/reliability tests/hostile tests/isolation tests/durability
+reliability-report: install
+	EDMPORTAL_UPDATE_DOCS=1 $(BIN)/python -m pytest $(RELIABILITY_SUITES) -q
+
+# Every benchmark (bench/run.py): a table with baselines, written to docs/PERFORMANCE.md. Needs
+# PostgreSQL (BENCH_DATABASE_URL, default the private database edmportal_bench) and wrk
+# (apt-get install -y wrk). About 10 minutes on 2 cores; `--all` adds the per-feature extras.
+bench: install
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The production topology without Docker (gunicorn, 2 workers, beat, PostgreSQL, Redis); part of
 # `make test` too. Needs DATABASE_URL (PostgreSQL) and REDIS_URL, as .ci/run sets them.

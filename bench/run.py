@@ -172,6 +172,9 @@ BENCHES = [
     Bench("domains_sync", ["bench/domains_sync.py"], 300, "domain mirror (issue 7)", extra=True),
     Bench("sandbox_pages", ["bench/sandbox_pages.py"], 600, "sandbox §4.8 pages, 1M rows",
           extra=True),
+    Bench("browser_suite", ["bench/browser_suite.py"], 1200,
+          "the browser journeys in headless Chromium against CI's 10 minutes (issue 10)",
+          extra=True),
 ]  # fmt: skip
 
 

@@ -9,6 +9,9 @@ urlpatterns = [
     # it can be reversed and works without that middleware.
     path("healthz", ops_views.healthz, name="healthz"),
     path("ops/", include("apps.ops.urls")),
+    # Django's set_language view: the header's language switch (remembered per user by
+    # apps.core.middleware.UserPreferencesMiddleware).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("contacts/", include("apps.contacts.urls")),
     path("templates/", include("apps.mailtemplates.urls")),
     path("campaigns/", include("apps.campaigns.urls")),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.views.decorators.debug import sensitive_variables
+
 from apps.umail.client import UmailClient
 
 from .models import PlatformAccount
 
 
+@sensitive_variables()
 def client_for_account(account: PlatformAccount) -> UmailClient:
     return UmailClient.connect(
         platform_url=account.platform_url,

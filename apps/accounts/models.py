@@ -38,7 +38,7 @@ class PlatformAccount(models.Model):
         _("user type"), max_length=10, choices=UserType.choices, default="", blank=True
     )
     # Fernet ciphertext; never shown, never logged. Use set_password()/get_password().
-    password_encrypted = models.TextField(editable=False, default="")
+    password_encrypted = models.TextField(_("encrypted password"), editable=False, default="")
 
     # §1.1 mirror
     platform_id = models.BigIntegerField(_("platform id"), null=True, blank=True)
@@ -51,11 +51,14 @@ class PlatformAccount(models.Model):
     address = models.CharField(_("address"), max_length=500, blank=True)
     customer_synced_at = models.DateTimeField(_("customer info synced at"), null=True, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="platform_accounts"
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="platform_accounts",
+        verbose_name=_("members"),
     )
 
     class Meta:
@@ -91,14 +94,18 @@ class Membership(models.Model):
         SENDER = "sender", _("Send campaigns")
         OWNER = "owner", _("Owner: everything, including domains")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("user")
+    )
+    account = models.ForeignKey(
+        PlatformAccount, on_delete=models.CASCADE, verbose_name=_("platform account")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.OWNER)
     # The user that signing in with the account's own platform credentials signs in as. Sign-in
     # finds its user through this link, never by username, so a staff-made user who happens to
     # share the platform username gains nothing.
     via_platform_login = models.BooleanField(_("platform sign-in user"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -107,26 +114,29 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.account} ({self.role})"
+        return f"{self.user} → {self.account} ({self.get_role_display()})"
 
 
 class AccountService(models.Model):
     """Local mirror of §1.2 (service and quota), refreshed by Celery beat; pages read this."""
 
     account = models.OneToOneField(
-        PlatformAccount, on_delete=models.CASCADE, related_name="service"
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="service",
+        verbose_name=_("platform account"),
     )
-    service_status = models.CharField(max_length=20, blank=True)
-    service_type = models.CharField(max_length=20, blank=True)
-    send_type = models.CharField(max_length=20, blank=True)
-    beginning_date = models.DateField(null=True, blank=True)
-    expiration_date = models.DateField(null=True, blank=True)
-    qty_available = models.BigIntegerField(null=True, blank=True)
-    qty_buytotal = models.BigIntegerField(null=True, blank=True)
-    fetched_at = models.DateTimeField(null=True, blank=True)
+    service_status = models.CharField(_("service status"), max_length=20, blank=True)
+    service_type = models.CharField(_("quota type"), max_length=20, blank=True)
+    send_type = models.CharField(_("send mode"), max_length=20, blank=True)
+    beginning_date = models.DateField(_("valid from"), null=True, blank=True)
+    expiration_date = models.DateField(_("valid until"), null=True, blank=True)
+    qty_available = models.BigIntegerField(_("quota available"), null=True, blank=True)
+    qty_buytotal = models.BigIntegerField(_("quota bought"), null=True, blank=True)
+    fetched_at = models.DateTimeField(_("fetched at"), null=True, blank=True)
     # The last failed refresh, shown beside the (older) data so nobody mistakes it for current.
-    last_error = models.TextField(blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service and quota")
@@ -145,17 +155,17 @@ class AccountService(models.Model):
 class SignInAttempt(models.Model):
     """A sign-in answered by the platform, kept for throttling repeated failures."""
 
-    username = models.CharField(max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
-    succeeded = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    username = models.CharField(_("username"), max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True, db_index=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("sign-in attempt")
 
     def __str__(self) -> str:
-        outcome = "ok" if self.succeeded else "failed"
-        return f"{self.username} from {self.ip} {outcome}"
+        outcome = _("succeeded") if self.succeeded else _("failed")
+        return f"{self.username} ({self.ip}): {outcome}"
 
 
 class SubAccount(models.Model):
@@ -172,7 +182,10 @@ class SubAccount(models.Model):
         ENTERED = "entered", _("Entered by the user")
 
     account = models.ForeignKey(
-        PlatformAccount, on_delete=models.CASCADE, related_name="sub_accounts"
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="sub_accounts",
+        verbose_name=_("platform account"),
     )
     customer_id = models.CharField(
         _("customer id"),
@@ -185,7 +198,7 @@ class SubAccount(models.Model):
         _("source"), max_length=12, choices=Source.choices, default=Source.STAFF
     )
     confirmed_at = models.DateTimeField(_("confirmed by the platform"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("sub-account")
@@ -201,3 +214,41 @@ class SubAccount(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.label} ({self.customer_id})" if self.label else f"#{self.customer_id}"
+
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+class UserPreference(models.Model):
+    """A portal user's language and time zone, and whether they have seen the first-steps guide.
+
+    Applied on every request by `apps.core.middleware.UserPreferencesMiddleware`; a user without a
+    row (or with an empty language) follows the browser's language and Beijing time.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("user"),
+    )
+    # Empty: follow the browser (Accept-Language, then the language cookie).
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+    guide_dismissed_at = models.DateTimeField(
+        _("first-steps guide dismissed"), null=True, blank=True
+    )
+    # Background jobs that ended after this were looked at for toasts (apps.core.notifications).
+    notifications_scanned_at = models.DateTimeField(
+        _("jobs looked at for toasts until"), null=True, blank=True, editable=False
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or '-'}, {self.time_zone}"

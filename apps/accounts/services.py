@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from apps.core.audit import audited, record
 from apps.core.models import AuditEntry
@@ -58,6 +59,7 @@ def _mirror_service(account: PlatformAccount, info: ServiceInfo) -> AccountServi
     return service
 
 
+@sensitive_variables("password")
 def account_sign_in(
     *,
     username: str,

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from apps.core.messages import platform_error_message
@@ -22,6 +23,7 @@ from .middleware import SESSION_KEY
 logger = logging.getLogger(__name__)
 
 
+@sensitive_post_parameters("password")  # never in error reports
 def login_view(request):
     if request.user.is_authenticated and request.account:
         return redirect("accounts:overview")

@@ -6,3 +6,22 @@ class AnalyticsConfig(AppConfig):
     name = "apps.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from apps.ops.registry import register_resync, register_snapshot
+
+        from . import services
+
+        register_resync(
+            "analytics.statistics", _("Campaign and daily statistics (§2, §3)"), order=60
+        )(services.analytics_resync)
+        register_snapshot(
+            "analytics.TrackingPoint", "taken_at", days=730, label=_("Open and click history")
+        )
+        register_snapshot(
+            "analytics.DetailFetch",
+            "created_at",
+            days=180,
+            label=_("Failed detail downloads"),
+            only={"state": "failed"},
+        )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import ABTest, AddTaskCall, Campaign, CampaignSync, ResendJob, TrackingSnapshot
 
@@ -8,7 +9,7 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "account",
-        "display_name",
+        "campaign_name",
         "platform_id",
         "local_state",
         "status",
@@ -20,6 +21,10 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("name", "sn", "list_name", "account__username")
     raw_id_fields = ("account", "ab_test", "replaces", "duplicated_from", "created_by")
     readonly_fields = ("request_token", "created_at", "updated_at", "synced_at")
+
+    @admin.display(description=_("name"), ordering="name")
+    def campaign_name(self, obj):
+        return obj.display_name
 
 
 @admin.register(ABTest)

@@ -222,7 +222,8 @@ class SenderForm(forms.Form):
     def __init__(self, *args, domains=(), mailboxes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["send_domain"].choices = [("", _("— choose a domain —"))] + [
-            (d.domain, d.domain + (f" ({_('system')})" if d.is_system else "")) for d in domains
+            (d.domain, _("%(domain)s (system)") % {"domain": d.domain} if d.is_system else d.domain)
+            for d in domains
         ]
         self.fields["send_account"].choices = [("", _("— choose a mailbox —"))] + [
             (m.address, m.address) for m in mailboxes

@@ -58,11 +58,16 @@ class Campaign(models.Model):
         WINNER = "winner", _("A/B winner to the rest")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="campaigns"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="campaigns",
+        verbose_name=_("platform account"),
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
-    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.PORTAL)
-    request_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=Origin.choices, default=Origin.PORTAL
+    )
+    request_token = models.UUIDField(_("request token"), default=uuid.uuid4, editable=False)
     local_state = models.CharField(
         _("state"), max_length=20, choices=LocalState.choices, default=LocalState.DRAFT
     )
@@ -71,11 +76,11 @@ class Campaign(models.Model):
     platform_id = models.BigIntegerField(_("task id"), null=True, blank=True)
     sn = models.CharField(_("batch number"), max_length=64, blank=True)
     stat_task_id = models.BigIntegerField(_("statistics task id"), null=True, blank=True)
-    track_id = models.BigIntegerField(null=True, blank=True)
+    track_id = models.BigIntegerField(_("tracking id"), null=True, blank=True)
 
     # What to send, to whom, from whom.
     template_ids = models.JSONField(_("templates"), default=list, blank=True)
-    template_names = models.JSONField(default=list, blank=True)
+    template_names = models.JSONField(_("template names"), default=list, blank=True)
     list_id = models.BigIntegerField(_("list"), null=True, blank=True)
     list_name = models.CharField(_("list name"), max_length=255, blank=True)
     send_qty_start = models.PositiveIntegerField(_("from address"), default=1)
@@ -86,7 +91,7 @@ class Campaign(models.Model):
     )
     send_domain = models.CharField(_("sender domain"), max_length=255, blank=True)
     send_account = models.CharField(_("sender mailbox"), max_length=320, blank=True)
-    sender = models.CharField(max_length=320, blank=True)  # as §6.1 prints it
+    sender = models.CharField(_("sender"), max_length=320, blank=True)  # as §6.1 prints it
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
     reply_to = models.CharField(_("reply-to"), max_length=320, blank=True)
     track_status = models.SmallIntegerField(
@@ -107,31 +112,52 @@ class Campaign(models.Model):
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
 
     # Creation: the call, its outcome, the reconciliation of a lost reply.
-    submit_error = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    reconcile_attempts = models.PositiveSmallIntegerField(default=0)
-    next_reconcile_at = models.DateTimeField(null=True, blank=True)
+    submit_error = models.TextField(_("submit error"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reconcile_attempts = models.PositiveSmallIntegerField(_("reconciliation attempts"), default=0)
+    next_reconcile_at = models.DateTimeField(_("next reconciliation at"), null=True, blank=True)
 
     # Where it came from.
     ab_test = models.ForeignKey(
-        "ABTest", null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
+        "ABTest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+        verbose_name=_("A/B test"),
     )
-    ab_role = models.CharField(max_length=10, choices=Role.choices, default=Role.NONE, blank=True)
-    ab_label = models.CharField(max_length=8, blank=True)
+    ab_role = models.CharField(
+        _("A/B role"), max_length=10, choices=Role.choices, default=Role.NONE, blank=True
+    )
+    ab_label = models.CharField(_("A/B variant"), max_length=8, blank=True)
     # A draft that is to become an A/B test: {"kind", "percent", "metric", "mode", "wait_hours"}.
-    ab_plan = models.JSONField(null=True, blank=True)
+    ab_plan = models.JSONField(_("A/B plan"), null=True, blank=True)
     # A draft of changes to `replaces` (an editable platform task), applied through §6.3.
     replaces = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="edit_drafts"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="edit_drafts",
+        verbose_name=_("replaces"),
     )
     duplicated_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("duplicated from"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("campaign")
@@ -224,29 +250,39 @@ class Campaign(models.Model):
 class TrackingSnapshot(models.Model):
     """§3.1 as last fetched for a campaign (the analytics section extends this)."""
 
-    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="tracking")
-    track_id = models.BigIntegerField(null=True, blank=True)
-    stat_task_id = models.BigIntegerField(null=True, blank=True)
-    send_count = models.BigIntegerField(default=0)
-    real_send_count = models.BigIntegerField(default=0)
-    error_send_count = models.BigIntegerField(default=0)
-    open_unique = models.BigIntegerField(default=0)
-    open_total = models.BigIntegerField(default=0)
-    click_unique = models.BigIntegerField(default=0)
-    click_total = models.BigIntegerField(default=0)
-    open_first = models.DateTimeField(null=True, blank=True)
-    open_last = models.DateTimeField(null=True, blank=True)
-    click_first = models.DateTimeField(null=True, blank=True)
-    click_last = models.DateTimeField(null=True, blank=True)
-    open_ratio = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    click_ratio = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    fetched_at = models.DateTimeField(null=True, blank=True)
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="tracking", verbose_name=_("campaign")
+    )
+    track_id = models.BigIntegerField(_("tracking id"), null=True, blank=True)
+    stat_task_id = models.BigIntegerField(_("statistics task id"), null=True, blank=True)
+    send_count = models.BigIntegerField(_("sent"), default=0)
+    real_send_count = models.BigIntegerField(_("actually sent"), default=0)
+    error_send_count = models.BigIntegerField(_("failed"), default=0)
+    open_unique = models.BigIntegerField(_("unique opens"), default=0)
+    open_total = models.BigIntegerField(_("opens"), default=0)
+    click_unique = models.BigIntegerField(_("unique clicks"), default=0)
+    click_total = models.BigIntegerField(_("clicks"), default=0)
+    open_first = models.DateTimeField(_("first open"), null=True, blank=True)
+    open_last = models.DateTimeField(_("last open"), null=True, blank=True)
+    click_first = models.DateTimeField(_("first click"), null=True, blank=True)
+    click_last = models.DateTimeField(_("last click"), null=True, blank=True)
+    open_ratio = models.DecimalField(
+        _("open rate"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    click_ratio = models.DecimalField(
+        _("click rate"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    fetched_at = models.DateTimeField(_("fetched at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("tracking overview")
 
     def __str__(self) -> str:
-        return f"{self.campaign}: {self.open_unique} opens, {self.click_unique} clicks"
+        return _("%(campaign)s: %(opens)s unique opens, %(clicks)s unique clicks") % {
+            "campaign": self.campaign,
+            "opens": self.open_unique,
+            "clicks": self.click_unique,
+        }
 
     def rate(self, metric: str) -> float | None:
         """Unique opens or clicks per delivered message (None before anything was delivered)."""
@@ -261,12 +297,19 @@ class CampaignSync(models.Model):
     lock that serialises the add-task budget (ratelimit.reserve)."""
 
     account = models.OneToOneField(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="campaign_sync"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="campaign_sync",
+        verbose_name=_("platform account"),
     )
-    synced_at = models.DateTimeField(null=True, blank=True)
-    full_synced_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+    full_synced_at = models.DateTimeField(_("fully synced at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign sync")
+        verbose_name_plural = _("campaign syncs")
 
     def __str__(self) -> str:
         return f"{self.account}: {self.synced_at}"
@@ -277,13 +320,20 @@ class AddTaskCall(models.Model):
     an hour, so the portal counts them itself, across processes, before calling."""
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="+"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("platform account"),
     )
-    at = models.DateTimeField(default=timezone.now)
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("campaign")
+    )
 
     class Meta:
         indexes = [models.Index(fields=["account", "at"])]
+        verbose_name = _("add-task call")
+        verbose_name_plural = _("add-task calls")
 
     def __str__(self) -> str:
         return f"{self.account} {self.at}"
@@ -313,34 +363,57 @@ class ABTest(models.Model):
         FAILED = "failed", _("Failed")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="ab_tests"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="ab_tests",
+        verbose_name=_("platform account"),
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEMPLATES)
-    list_id = models.BigIntegerField()
-    list_name = models.CharField(max_length=255, blank=True)
-    range_start = models.PositiveIntegerField(default=1)
-    range_end = models.PositiveIntegerField(default=0)  # 0: the end of the list
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEMPLATES)
+    list_id = models.BigIntegerField(_("list id"))
+    list_name = models.CharField(_("list name"), max_length=255, blank=True)
+    range_start = models.PositiveIntegerField(_("range start"), default=1)
+    range_end = models.PositiveIntegerField(_("range end"), default=0)  # 0: the end of the list
     audience = models.BigIntegerField(_("audience"), default=0)
     test_percent = models.PositiveSmallIntegerField(_("test slice (%)"), default=10)
-    test_end = models.PositiveIntegerField(default=0)  # last address of the test slice
-    metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.OPENS)
-    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.AUTO)
+    test_end = models.PositiveIntegerField(
+        _("end of the test slice"), default=0
+    )  # last address of the test slice
+    metric = models.CharField(
+        _("metric"), max_length=10, choices=Metric.choices, default=Metric.OPENS
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.AUTO)
     wait_hours = models.DecimalField(_("wait (hours)"), max_digits=6, decimal_places=2, default=4)
-    decide_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.TESTING)
+    decide_at = models.DateTimeField(_("decide at"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.TESTING
+    )
     winner = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("winner"),
     )
     rest_campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("campaign to the rest"),
     )
-    decision_note = models.TextField(blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("A/B test")
@@ -366,28 +439,49 @@ class ResendJob(models.Model):
         FAILED = "failed", _("Failed")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="+"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("platform account"),
     )
-    source = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="resends")
+    source = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="resends",
+        verbose_name=_("source campaign"),
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("started by"),
     )
     list_name = models.CharField(_("new list name"), max_length=255)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    new_list_id = models.BigIntegerField(null=True, blank=True)
-    openers = models.BigIntegerField(default=0)
-    recipients = models.BigIntegerField(default=0)
-    added = models.BigIntegerField(default=0)
-    refused = models.BigIntegerField(default=0)
-    error = models.TextField(blank=True)
-    draft = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    new_list_id = models.BigIntegerField(_("new list id"), null=True, blank=True)
+    openers = models.BigIntegerField(_("openers"), default=0)
+    recipients = models.BigIntegerField(_("recipients"), default=0)
+    added = models.BigIntegerField(_("added"), default=0)
+    refused = models.BigIntegerField(_("left out"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    draft = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("draft campaign"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("resend to non-openers")
+        verbose_name_plural = _("resends to non-openers")
 
     def __str__(self) -> str:
-        return f"resend of {self.source_id} → {self.list_name}"
+        return f"#{self.source_id} → {self.list_name}"

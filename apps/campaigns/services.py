@@ -224,6 +224,20 @@ def review(*, account, campaign: Campaign, extra_calls: int = 0) -> Review:
                 "as spam, and in many countries it is required by law."
             )
         )
+    if maillist is not None:
+        # List hygiene (analytics): earlier hard failures to this list still in it.
+        from apps.analytics.services import suppressed_in_list
+
+        kept = suppressed_in_list(account=account, list_id=maillist.platform_id)
+        if kept:
+            warnings.append(
+                _(
+                    "%(n)s addresses of this list failed permanently in earlier campaigns and "
+                    "are on the suppression list; the platform will still send to them (and "
+                    "charge for them) until they are removed from the list."
+                )
+                % {"n": kept}
+            )
     budget = ratelimit.budget(account=account)
     if budget.remaining < 1 + extra_calls:
         problems.append(str(ratelimit.AddTaskLimitReached(budget, needed=1 + extra_calls)))
@@ -1061,28 +1075,34 @@ def abtest_decide(*, ab: ABTest, user=None, winner: Campaign | None = None) -> A
         note = _("Chosen by %(who)s.") % {"who": getattr(user, "username", "") or "—"}
     rest_fields = {k: getattr(winner, k) for k in CONTENT_FIELDS}
     rest_fields.update(
-        name=f"{ab.name} · {_('winner')} {winner.ab_label}",
+        name=_("%(name)s · winner %(label)s") % {"name": ab.name, "label": winner.ab_label},
         send_qty_start=ab.test_end + 1,
         send_qty=ab.range_end,
         send_now=True,
         send_time=None,
         hold=False,
     )
-    rest = draft_create(
-        account=ab.account,
-        user=user,
-        ab_test=ab,
-        ab_role=Campaign.Role.WINNER,
-        ab_label=winner.ab_label,
-        **rest_fields,
-    )
-    ABTest.objects.filter(pk=ab.pk).update(
-        winner=winner,
-        rest_campaign=rest,
-        state=ABTest.State.SENDING_WINNER,
-        decided_at=timezone.now(),
-        decision_note=note,
-    )
+    with transaction.atomic():
+        # Claimed under the row lock: two deciders at once (beat overlapping itself while the
+        # statistics are slow, or a click meanwhile) send the winner to the rest only once.
+        locked = ABTest.objects.select_for_update().get(pk=ab.pk)
+        if locked.state not in (ABTest.State.TESTING, ABTest.State.READY):
+            return locked
+        rest = draft_create(
+            account=ab.account,
+            user=user,
+            ab_test=ab,
+            ab_role=Campaign.Role.WINNER,
+            ab_label=winner.ab_label,
+            **rest_fields,
+        )
+        ABTest.objects.filter(pk=ab.pk).update(
+            winner=winner,
+            rest_campaign=rest,
+            state=ABTest.State.SENDING_WINNER,
+            decided_at=timezone.now(),
+            decision_note=note,
+        )
     try:
         rest = campaign_submit(account=ab.account, user=user, campaign=rest)
     except (CampaignRefused, ratelimit.AddTaskLimitReached) as exc:

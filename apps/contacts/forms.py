@@ -4,13 +4,14 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .importing import EMAIL_RE, FIELDS
 from .models import VAR_FIELDS, MailList
 
 FIELD_LABELS = {
     "address": _("E-mail address"),
-    "fullname": _("Name"),
+    "fullname": pgettext_lazy("person", "Name"),
     "sex": _("Sex"),
     "birthday": _("Birthday"),
     "phone": _("Phone"),
@@ -98,7 +99,9 @@ class AddressForm(BootstrapMixin, forms.Form):
     SEX_CHOICES = [("", _("Not given")), ("M", _("Male")), ("F", _("Female"))]
 
     address = forms.CharField(label=_("E-mail address"), max_length=254)
-    fullname = forms.CharField(label=_("Name"), max_length=100, required=False)
+    fullname = forms.CharField(
+        label=pgettext_lazy("person", "Name"), max_length=100, required=False
+    )
     sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES, required=False)
     birthday = forms.DateField(
         label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -18,7 +18,10 @@ class MailList(models.Model):
         DISABLED = "disabled", _("Disabled")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="mail_lists"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="mail_lists",
+        verbose_name=_("platform account"),
     )
     platform_id = models.BigIntegerField(_("platform list id"))
     subject = models.CharField(_("name"), max_length=255)
@@ -51,14 +54,20 @@ class ContactsSync(models.Model):
     """When the account's lists were last mirrored, and the last failure."""
 
     account = models.OneToOneField(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="contacts_sync"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="contacts_sync",
+        verbose_name=_("platform account"),
     )
-    lists_synced_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    lists_synced_at = models.DateTimeField(_("lists synced at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact lists sync")
 
     def __str__(self) -> str:
-        return f"{self.account}: lists synced {self.lists_synced_at}"
+        return str(self.account)
 
 
 class Suppression(models.Model):
@@ -72,7 +81,10 @@ class Suppression(models.Model):
         MANUAL = "manual", _("Added by hand")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="suppressions"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="suppressions",
+        verbose_name=_("platform account"),
     )
     email = models.CharField(_("e-mail"), max_length=254)  # lower case
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
@@ -80,7 +92,7 @@ class Suppression(models.Model):
     # "analytics" (failure reports), "import".
     source = models.CharField(_("source"), max_length=40, blank=True)
     list_platform_id = models.BigIntegerField(_("list"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("suppressed address")
@@ -115,57 +127,78 @@ class ImportJob(models.Model):
     ACTIVE_STATES = (State.VALIDATING, State.UPLOADING, State.PARSING)
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="import_jobs"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+        verbose_name=_("platform account"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("started by"),
     )
     list_platform_id = models.BigIntegerField(_("list"))
     list_subject = models.CharField(_("list name"), max_length=255, blank=True)
     original_name = models.CharField(_("file"), max_length=255)
     size = models.BigIntegerField(_("size in bytes"), default=0)
-    stored_file = models.CharField(max_length=500, blank=True)  # the upload, until confirmed
-    converted_file = models.CharField(max_length=500, blank=True)  # UTF-8 platform lines
-    rejects_file = models.CharField(max_length=500, blank=True)  # CSV of rejected rows, why
+    stored_file = models.CharField(
+        _("uploaded file"), max_length=500, blank=True
+    )  # the upload, until confirmed
+    converted_file = models.CharField(
+        _("converted file"), max_length=500, blank=True
+    )  # UTF-8 platform lines
+    rejects_file = models.CharField(
+        _("rejected rows file"), max_length=500, blank=True
+    )  # CSV of rejected rows, why
 
     # What the file is and how its columns map to the platform's fields.
-    file_format = models.CharField(max_length=10, blank=True)  # csv / xlsx
-    encoding = models.CharField(max_length=20, blank=True)
-    delimiter = models.CharField(max_length=4, blank=True)
-    has_header = models.BooleanField(default=False)
-    mapping = models.JSONField(default=list, blank=True)  # per column: field name or ""
+    file_format = models.CharField(_("file format"), max_length=10, blank=True)  # csv / xlsx
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=4, blank=True)
+    has_header = models.BooleanField(_("has a header row"), default=False)
+    mapping = models.JSONField(
+        _("column mapping"), default=list, blank=True
+    )  # per column: field name or ""
 
-    state = models.CharField(max_length=20, choices=State.choices, default=State.UPLOADED)
-    error = models.TextField(blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.UPLOADED
+    )
+    error = models.TextField(_("error"), blank=True)
 
     # Local validation
-    bytes_done = models.BigIntegerField(default=0)
-    rows_total = models.BigIntegerField(default=0)
-    rows_good = models.BigIntegerField(default=0)
-    rows_invalid = models.BigIntegerField(default=0)
-    rows_duplicate = models.BigIntegerField(default=0)
-    rows_suppressed = models.BigIntegerField(default=0)
-    validated_at = models.DateTimeField(null=True, blank=True)
+    bytes_done = models.BigIntegerField(_("bytes checked"), default=0)
+    rows_total = models.BigIntegerField(_("rows"), default=0)
+    rows_good = models.BigIntegerField(_("good rows"), default=0)
+    rows_invalid = models.BigIntegerField(_("invalid rows"), default=0)
+    rows_duplicate = models.BigIntegerField(_("duplicate rows"), default=0)
+    rows_suppressed = models.BigIntegerField(_("suppressed rows"), default=0)
+    validated_at = models.DateTimeField(_("checked at"), null=True, blank=True)
 
     # Upload and platform parse
-    upload_method = models.CharField(max_length=10, blank=True)  # batch (§4.9.2) / file (§4.9.3)
-    platform_filename = models.CharField(max_length=255, blank=True)
-    platform_import_id = models.BigIntegerField(null=True, blank=True)
-    uploaded_at = models.DateTimeField(null=True, blank=True)
-    platform_message = models.TextField(blank=True)
-    poll_token = models.PositiveIntegerField(default=0)
-    poll_attempts = models.PositiveIntegerField(default=0)
-    next_poll_at = models.DateTimeField(null=True, blank=True)
-    last_polled_at = models.DateTimeField(null=True, blank=True)
+    upload_method = models.CharField(
+        _("upload method"), max_length=10, blank=True
+    )  # batch (§4.9.2) / file (§4.9.3)
+    platform_filename = models.CharField(_("file name on the platform"), max_length=255, blank=True)
+    platform_import_id = models.BigIntegerField(_("platform import id"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), null=True, blank=True)
+    platform_message = models.TextField(_("platform's message"), blank=True)
+    poll_token = models.PositiveIntegerField(_("poll token"), default=0)
+    poll_attempts = models.PositiveIntegerField(_("poll attempts"), default=0)
+    next_poll_at = models.DateTimeField(_("next poll at"), null=True, blank=True)
+    last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
     # §4.15 as the platform reports the import
-    log_count_all = models.BigIntegerField(null=True, blank=True)
-    log_invalid = models.BigIntegerField(null=True, blank=True)
-    log_duplicate = models.BigIntegerField(null=True, blank=True)
-    log_status = models.IntegerField(null=True, blank=True)
+    log_count_all = models.BigIntegerField(_("addresses in the import log"), null=True, blank=True)
+    log_invalid = models.BigIntegerField(
+        _("invalid addresses in the import log"), null=True, blank=True
+    )
+    log_duplicate = models.BigIntegerField(_("duplicates in the import log"), null=True, blank=True)
+    log_status = models.IntegerField(_("import log status"), null=True, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

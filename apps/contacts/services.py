@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.clients import client_for_account
+from apps.core import reconcile
 from apps.core.audit import audited, record
+from apps.core.queue import QUEUE_DOWN, enqueue_on_commit
 from apps.umail.contacts import LINE_FIELDS, Address, AddressPage, WriteResult
 from apps.umail.errors import UmailError
 
@@ -98,23 +100,44 @@ def _refresh_list(account, list_id: int) -> MailList | None:
 
 
 def list_create(*, account, user, subject: str, description: str = "", status: str = "enabled"):
-    with audited(
-        account=account, user=user, action="contacts.list.create", target=subject
-    ) as entry:
+    """§4.3; a create whose answer was lost is looked for in §4.1 (by its name, which the
+    platform keeps unique) before anything is sent again (apps/core/reconcile.py)."""
+
+    def create(entry):
         with client_for_account(account) as client:
             list_id = client.contacts.maillist_add(
                 subject=subject, status=status, description=description
             )
         entry.target = f"list {list_id} ({subject})"
-    return MailList.objects.create(
+        return list_id, 0
+
+    def find(_since):
+        with client_for_account(account) as client:
+            remote = client.contacts.maillist_list()
+        match = next((i for i in remote if i.id is not None and i.subject == subject), None)
+        return (match.id, match.count) if match else None
+
+    (list_id, count), _adopted = reconcile.create_once(
+        account=account,
+        user=user,
+        action="contacts.list.create",
+        fp=reconcile.fingerprint(subject),
+        target=subject,
+        create=create,
+        find=find,
+    )
+    maillist, _new = MailList.objects.update_or_create(
         account=account,
         platform_id=list_id,
-        subject=subject,
-        description=description,
-        status=status,
-        count=0,
-        synced_at=timezone.now(),
+        defaults=dict(
+            subject=subject,
+            description=description,
+            status=status,
+            count=count or 0,
+            synced_at=timezone.now(),
+        ),
     )
+    return maillist
 
 
 def list_update(
@@ -208,20 +231,40 @@ def _address_values(values: dict) -> dict:
 
 
 def address_add(*, account, user, maillist: MailList, values: dict) -> int | None:
+    """§4.9.1; an add whose answer was lost is looked for in §4.8 before anything is sent again
+    (apps/core/reconcile.py)."""
     fields = _address_values(values)
     email = fields.pop("address")
-    with audited(
-        account=account,
-        user=user,
-        action="contacts.address.add",
-        target=f"{email} → list {maillist.platform_id}",
-    ) as entry:
+
+    def create(entry):
         with client_for_account(account) as client:
             address_id = client.contacts.addr_add(
                 list_id=maillist.platform_id, address=email, **fields
             )
         entry.target = f"address {address_id} ({email}) → list {maillist.platform_id}"
-    MailList.objects.filter(pk=maillist.pk).update(count=F("count") + 1)
+        return address_id
+
+    def find(_since):
+        with client_for_account(account) as client:
+            page = client.contacts.addr_list(
+                list_id=maillist.platform_id, keyword=email, page=1, limit=50
+            )
+        match = next((a for a in page.addresses if a.address.lower() == email.lower()), None)
+        return match.id if match else None
+
+    address_id, adopted = reconcile.create_once(
+        account=account,
+        user=user,
+        action="contacts.address.add",
+        fp=reconcile.fingerprint(maillist.platform_id, email.lower()),
+        target=f"{email} → list {maillist.platform_id}",
+        create=create,
+        find=find,
+    )
+    if adopted:
+        _refresh_list(account, maillist.platform_id)
+    else:
+        MailList.objects.filter(pk=maillist.pk).update(count=F("count") + 1)
     return address_id
 
 
@@ -518,7 +561,14 @@ def import_configure(*, job: ImportJob, mapping: list[str], has_header: bool) ->
         error="",
     )
     if updated:
-        transaction.on_commit(lambda: contacts_import_validate_task.delay(job.pk))
+        # The broker down: back to the mapping step (the marketer submits it again).
+        enqueue_on_commit(
+            lambda: contacts_import_validate_task.delay(job.pk),
+            on_failure=lambda exc: ImportJob.objects.filter(
+                pk=job.pk, state=ImportJob.State.VALIDATING, bytes_done=0
+            ).update(state=ImportJob.State.UPLOADED),
+            what=f"validation of import {job.pk}",
+        )
     job.refresh_from_db()
     return job
 
@@ -600,7 +650,14 @@ def import_confirm(*, job: ImportJob, user) -> bool:
         .update(state=ImportJob.State.UPLOADING, error="")
     )
     if updated:
-        transaction.on_commit(lambda: contacts_import_upload_task.delay(job.pk))
+        # The broker down: the job says so and offers "send again" (nothing was sent).
+        enqueue_on_commit(
+            lambda: contacts_import_upload_task.delay(job.pk),
+            on_failure=lambda exc: ImportJob.objects.filter(
+                pk=job.pk, state=ImportJob.State.UPLOADING, platform_import_id__isnull=True
+            ).update(state=ImportJob.State.FAILED, error=_(QUEUE_DOWN)),
+            what=f"upload of import {job.pk}",
+        )
     return bool(updated)
 
 
@@ -678,7 +735,9 @@ def import_upload(*, job_id: int) -> ImportJob | None:
         from apps.core.messages import platform_error_message
 
         ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.FAILED, error=platform_error_message(exc)
+            state=ImportJob.State.FAILED,
+            error=platform_error_message(exc),
+            finished_at=timezone.now(),
         )
         return ImportJob.objects.get(pk=job.pk)
     ImportJob.objects.filter(pk=job.pk).update(

@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import VAR_FIELDS, ImportJob, MailList
 
@@ -39,7 +40,7 @@ class AddressTable(tables.Table):
     """§4.8 rows from the platform; the platform has no sort order, so columns are not sortable."""
 
     address = tables.Column(verbose_name=_("E-mail address"))
-    fullname = tables.Column(verbose_name=_("Name"))
+    fullname = tables.Column(verbose_name=pgettext_lazy("person", "Name"))
     sex = tables.Column(verbose_name=_("Sex"), default="—")
     birthday = tables.Column(verbose_name=_("Birthday"))
     phone = tables.Column(verbose_name=_("Phone"))
@@ -53,7 +54,7 @@ class AddressTable(tables.Table):
     class Meta:
         orderable = False
         attrs = {"class": "table table-sm table-hover align-middle small"}
-        empty_text = _("No addresses match.")
+        empty_text = _("No addresses match. Try a shorter search, or add addresses to the list.")
         sequence = (
             "address",
             "fullname",
@@ -104,4 +105,4 @@ class ImportJobTable(tables.Table):
         )
         order_by = ("-created_at",)
         attrs = {"class": "table table-sm table-hover align-middle"}
-        empty_text = _("No imports yet.")
+        empty_text = _("No imports yet. Open a contact list and choose “Import a file”.")

@@ -8,12 +8,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.data import TableListData
 
 from apps.accounts.decorators import account_required
 from apps.core.exports import export_response
+from apps.core.forms import TypedConfirmationForm
 from apps.core.messages import platform_error_message
 from apps.umail.errors import UmailError
 
@@ -142,12 +144,14 @@ def list_status_view(request, list_id: int):
 def list_delete_view(request, list_id: int):
     maillist = _get_list(request, list_id)
     campaigns = selectors.list_scheduled_campaigns(account=request.account, list_id=list_id)
+    # The list and every address in it go for good: the marketer types its name.
+    confirm = TypedConfirmationForm(request.POST or None, expected=maillist.subject)
     if request.method == "POST":
         if campaigns and not request.POST.get("acknowledge"):
             messages.error(
                 request, _("Confirm that the scheduled campaigns may lose their list first.")
             )
-        else:
+        elif confirm.is_valid():
             try:
                 services.list_delete(account=request.account, user=request.user, maillist=maillist)
             except UmailError as exc:
@@ -160,7 +164,7 @@ def list_delete_view(request, list_id: int):
     return render(
         request,
         "contacts/list_confirm_delete.html",
-        {"maillist": maillist, "campaigns": campaigns},
+        {"maillist": maillist, "campaigns": campaigns, "confirm": confirm},
     )
 
 
@@ -384,7 +388,7 @@ def export_view(request, list_id: int, kind: str, fmt: str):
     try:
         if kind == "addresses":
             client, rows = services.export_addresses(account=request.account, list_id=list_id)
-            header = [_("E-mail address"), _("Name")]
+            header = [_("E-mail address"), pgettext("person", "Name")]
         else:
             client, rows = services.export_unsubscribes(account=request.account, list_id=list_id)
             header = [_("Unsubscribed at"), _("E-mail address")]

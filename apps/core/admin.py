@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
 
@@ -24,3 +25,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # an audit log is append-only
+
+
+# The admin speaks of the portal, not of Django (and in the reader's language).
+admin.site.site_header = _("edmportal administration")
+admin.site.site_title = _("edmportal administration")
+admin.site.index_title = _("Administration")

@@ -46,7 +46,9 @@ class AuditTable(tables.Table):
         fields = ("created_at", "user", "customer_id", "action", "target", "outcome")
         sequence = (*fields, "platform_answer")
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "audit-table"}
-        empty_text = _("Nothing has been recorded yet.")
+        empty_text = _(
+            "Nothing has been recorded yet. Changes made through the portal appear here."
+        )
         order_by = ("-created_at",)
 
     def __init__(self, *args, sub_names: dict[str, str] | None = None, **kwargs):

@@ -1,15 +1,26 @@
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
 from apps.accounts.decorators import account_required
+from apps.accounts.preferences import guide_dismiss, guide_reopen, preference_update
 from apps.accounts.selectors import sub_accounts_for
 
+from . import notifications
 from .filters import ALL_SCOPES, AuditFilter
+from .forms import PreferencesForm
+from .help import GLOSSARY, guide_steps
 from .models import AuditEntry
 from .tables import AuditTable
+from .timezones import PLATFORM_TIME_ZONE
 
 
 @account_required
@@ -31,3 +42,88 @@ def audit_view(request):
     table = AuditTable(filterset.qs, sub_names=sub_names)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "core/audit.html", {"table": table, "filter": filterset})
+
+
+@account_required
+def preferences_view(request):
+    """Language and time zone of the signed-in user (not of the platform account)."""
+    prefs = request.preferences
+    form = PreferencesForm(
+        request.POST or None,
+        initial={"language": prefs.language, "time_zone": prefs.time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        preference_update(
+            user=request.user, language=language, time_zone=form.cleaned_data["time_zone"]
+        )
+        # The confirmation already speaks the language just chosen.
+        active = language or translation.get_language_from_request(request)
+        with translation.override(active):
+            messages.success(request, _("Your preferences were saved."))
+        response = redirect("core:preferences")
+        if language:
+            from .middleware import _set_language_cookie
+
+            _set_language_cookie(response, language)
+        return response
+    now = timezone.now()
+    return render(
+        request,
+        "core/preferences.html",
+        {
+            "form": form,
+            "now_local": timezone.localtime(now),
+            "now_beijing": timezone.localtime(now, PLATFORM_TIME_ZONE),
+        },
+    )
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(fallback)
+
+
+@require_POST
+@account_required
+def guide_dismiss_view(request):
+    guide_dismiss(user=request.user)
+    if request.headers.get("HX-Request"):
+        return HttpResponse("")  # htmx removes the guide in place
+    return redirect(_back(request, "accounts:overview"))
+
+
+@require_POST
+@account_required
+def guide_reopen_view(request):
+    guide_reopen(user=request.user)
+    return redirect("accounts:overview")
+
+
+@account_required
+def help_view(request):
+    return render(
+        request,
+        "core/help.html",
+        {"steps": guide_steps(), "glossary": GLOSSARY},
+    )
+
+
+# htmx stops polling on this status: a signed-out tab must not fetch the sign-in page as toasts.
+HTMX_STOP_POLLING = 286
+
+
+@require_GET
+def notifications_view(request):
+    """Polled by every page: toasts for background jobs of this user that ended."""
+    if not request.user.is_authenticated or not request.account:
+        return HttpResponse(status=HTMX_STOP_POLLING)
+    notifications.scan(user=request.user)
+    pending = notifications.take_unshown(user=request.user)
+    response = render(request, "partials/toasts.html", {"notifications": pending})
+    response["Cache-Control"] = "no-store"
+    return response

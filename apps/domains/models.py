@@ -23,13 +23,16 @@ class SenderDomain(models.Model):
         VERIFIED = 3, _("Added and verified")
 
     account = models.ForeignKey(
-        PlatformAccount, on_delete=models.CASCADE, related_name="sender_domains"
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="sender_domains",
+        verbose_name=_("platform account"),
     )
     customer_id = models.CharField(_("sub-account"), max_length=32, blank=True, default="")
     domain = models.CharField(_("domain"), max_length=255)
     platform_id = models.BigIntegerField(_("platform domain id"), null=True, blank=True)
     # customer_id §7.1 reports for the domain; 0 marks a system domain shared by all customers.
-    owner_customer_id = models.BigIntegerField(null=True, blank=True)
+    owner_customer_id = models.BigIntegerField(_("owner's customer id"), null=True, blank=True)
     is_system = models.BooleanField(_("system domain"), default=False)
 
     verified = models.BooleanField(_("verified"), default=False)
@@ -41,12 +44,12 @@ class SenderDomain(models.Model):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     # Background re-checks of an unverified domain, with backoff (tasks.domains_recheck_due_task).
     next_check_at = models.DateTimeField(_("next automatic check"), null=True, blank=True)
-    check_attempts = models.PositiveIntegerField(default=0)
+    check_attempts = models.PositiveIntegerField(_("automatic checks"), default=0)
 
     mailbox_count = models.PositiveIntegerField(_("mailboxes"), null=True, blank=True)
-    mailboxes_synced_at = models.DateTimeField(null=True, blank=True)
+    mailboxes_synced_at = models.DateTimeField(_("mailboxes synced at"), null=True, blank=True)
     synced_at = models.DateTimeField(_("listed by the platform at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("sender domain")
@@ -74,13 +77,20 @@ class Mailbox(models.Model):
     """A sender account under a domain (§7.7); also an SMTP login (§10). No password here:
     the portal shows a new password once and never stores it."""
 
-    account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE, related_name="mailboxes")
+    account = models.ForeignKey(
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="mailboxes",
+        verbose_name=_("platform account"),
+    )
     customer_id = models.CharField(_("sub-account"), max_length=32, blank=True, default="")
-    domain = models.ForeignKey(SenderDomain, on_delete=models.CASCADE, related_name="mailboxes")
+    domain = models.ForeignKey(
+        SenderDomain, on_delete=models.CASCADE, related_name="mailboxes", verbose_name=_("domain")
+    )
     name = models.CharField(_("name"), max_length=64)
     address = models.CharField(_("address"), max_length=320)
-    synced_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
 
     class Meta:
@@ -100,11 +110,16 @@ class Mailbox(models.Model):
 class DomainSync(models.Model):
     """When a scope's domains were last fetched from the platform, and the last failure."""
 
-    account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE, related_name="+")
-    customer_id = models.CharField(max_length=32, blank=True, default="")
-    synced_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("platform account"),
+    )
+    customer_id = models.CharField(_("sub-account"), max_length=32, blank=True, default="")
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("domain sync")
@@ -122,15 +137,25 @@ class DomainNotification(models.Model):
     class Kind(models.TextChoices):
         VERIFIED = "verified", _("Domain verified")
 
-    account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE, related_name="+")
-    customer_id = models.CharField(max_length=32, blank=True, default="")
-    domain = models.ForeignKey(
-        SenderDomain, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    account = models.ForeignKey(
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("platform account"),
     )
-    domain_name = models.CharField(max_length=255)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    dismissed_at = models.DateTimeField(null=True, blank=True)
+    customer_id = models.CharField(_("sub-account"), max_length=32, blank=True, default="")
+    domain = models.ForeignKey(
+        SenderDomain,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("domain"),
+    )
+    domain_name = models.CharField(_("domain name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("domain notification")
@@ -138,4 +163,4 @@ class DomainNotification(models.Model):
         indexes = [models.Index(fields=["account", "customer_id", "dismissed_at"])]
 
     def __str__(self) -> str:
-        return f"{self.domain_name}: {self.kind}"
+        return f"{self.domain_name}: {self.get_kind_display()}"

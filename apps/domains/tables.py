@@ -53,5 +53,5 @@ class MailboxTable(tables.Table):
         fields = ("address", "created_at", "password_changed_at")
         sequence = (*fields, "actions")
         attrs = {"class": "table table-hover align-middle", "data-testid": "mailbox-table"}
-        empty_text = _("No mailboxes under this domain yet.")
+        empty_text = _("No mailboxes under this domain yet. Add one below to send from it.")
         order_by = ("address",)

@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from apps.accounts.decorators import account_required, role_allows
+from apps.core.forms import TypedConfirmationForm
 from apps.core.messages import platform_error_message
 from apps.umail.errors import UmailError
 
@@ -196,9 +198,13 @@ def delete_view(request, pk):
     if domain.is_system:
         messages.error(request, _("System domains belong to the platform and cannot be deleted."))
         return redirect("domains:detail", pk=domain.pk)
-    if request.method != "POST":
+    # The domain goes with its mailboxes (their passwords are not kept): type its name.
+    confirm = TypedConfirmationForm(request.POST or None, expected=domain.domain)
+    if request.method != "POST" or not confirm.is_valid():
         return render(
-            request, "domains/delete_confirm.html", {"domain": domain, "scope": request.scope}
+            request,
+            "domains/delete_confirm.html",
+            {"domain": domain, "scope": request.scope, "confirm": confirm},
         )
     name = domain.domain
     try:
@@ -234,6 +240,7 @@ def _password_page(request, *, mailbox: Mailbox, password: str, created: bool):
     return response
 
 
+@sensitive_post_parameters("password")  # mailbox passwords: never in error reports
 @never_cache
 @require_POST
 @account_required(role=OWNER)
@@ -262,6 +269,7 @@ def mailbox_add_view(request, pk):
     return _password_page(request, mailbox=mailbox, password=password, created=True)
 
 
+@sensitive_post_parameters("password")
 @never_cache
 @account_required(role=OWNER)
 def mailbox_password_view(request, pk):

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from apps.umail.templates import SUBJECT_SEPARATOR
 
@@ -234,7 +234,7 @@ class SampleContactForm(forms.Form):
     """The merge values the preview fills in (a made-up contact unless changed)."""
 
     email = forms.CharField(label=_("E-mail address"), required=False)
-    fullname = forms.CharField(label=_("Name"), required=False)
+    fullname = forms.CharField(label=pgettext_lazy("person", "Name"), required=False)
     sex = forms.CharField(label=_("Sex"), required=False)
     birthday = forms.CharField(label=_("Birthday"), required=False)
     phone = forms.CharField(label=_("Phone"), required=False)

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.timezones import from_platform
+
 
 class CheckResult(models.TextChoices):
     """What the platform's content check (§5.3) said, as one value the list can filter on."""
@@ -65,44 +67,53 @@ class MailTemplate(models.Model):
         FAILED = "failed", _("Polling failed")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="mail_templates"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="mail_templates",
+        verbose_name=_("platform account"),
     )
     platform_id = models.BigIntegerField(_("platform template id"))
     name = models.CharField(_("name"), max_length=200)
     subjects = models.JSONField(_("subjects"), default=list)
     # The subjects as one string, kept by save() for searching (JSON text differs per database).
-    subject_line = models.TextField(blank=True, editable=False)
+    subject_line = models.TextField(_("subjects (for searching)"), blank=True, editable=False)
     html = models.TextField(_("HTML body"), blank=True)
     text = models.TextField(_("plain-text part"), blank=True)
     encoding = models.CharField(
         _("encoding"), max_length=20, choices=Encoding.choices, default=Encoding.BASE64
     )
-    content_type = models.CharField(max_length=50, blank=True)
+    content_type = models.CharField(_("content type"), max_length=50, blank=True)
 
     # §5.3 as last seen.
-    check_status = models.IntegerField(null=True, blank=True)  # -1 checking, 0 red, 1 passed
-    colour = models.CharField(max_length=20, blank=True)
+    check_status = models.IntegerField(
+        _("check status"), null=True, blank=True
+    )  # -1 checking, 0 red, 1 passed
+    colour = models.CharField(_("colour"), max_length=20, blank=True)
     check_result = models.CharField(
         _("check"), max_length=20, choices=CheckResult.choices, blank=True, db_index=True
     )
-    size_status = models.IntegerField(null=True, blank=True)  # -1 counting, 1 done
+    size_status = models.IntegerField(
+        _("size status"), null=True, blank=True
+    )  # -1 counting, 1 done
     size_kb = models.PositiveIntegerField(_("size (KB)"), null=True, blank=True)
-    platform_created_at = models.DateTimeField(null=True, blank=True)
+    platform_created_at = models.DateTimeField(_("created on the platform"), null=True, blank=True)
     platform_updated_at = models.DateTimeField(_("updated on the platform"), null=True, blank=True)
-    status_fetched_at = models.DateTimeField(null=True, blank=True)
+    status_fetched_at = models.DateTimeField(_("check result fetched at"), null=True, blank=True)
 
     # The poller (see tasks.py): a generation per upload, so a newer upload stops older chains,
     # and a claimed attempt counter, so a redelivered message cannot fork a chain.
-    poll_state = models.CharField(max_length=20, choices=PollState.choices, default=PollState.IDLE)
-    poll_generation = models.PositiveIntegerField(default=0)
-    poll_attempts = models.PositiveIntegerField(default=0)
-    poll_started_at = models.DateTimeField(null=True, blank=True)
-    poll_deadline = models.DateTimeField(null=True, blank=True)
-    poll_finished_at = models.DateTimeField(null=True, blank=True)
-    poll_error = models.TextField(blank=True)
+    poll_state = models.CharField(
+        _("check polling"), max_length=20, choices=PollState.choices, default=PollState.IDLE
+    )
+    poll_generation = models.PositiveIntegerField(_("poll generation"), default=0)
+    poll_attempts = models.PositiveIntegerField(_("poll attempts"), default=0)
+    poll_started_at = models.DateTimeField(_("polling started at"), null=True, blank=True)
+    poll_deadline = models.DateTimeField(_("polling deadline"), null=True, blank=True)
+    poll_finished_at = models.DateTimeField(_("polling finished at"), null=True, blank=True)
+    poll_error = models.TextField(_("polling error"), blank=True)
 
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -161,17 +172,22 @@ class MailTemplate(models.Model):
 
 
 def _aware(value):
-    # The platform prints Beijing time without a zone; TIME_ZONE is Asia/Shanghai.
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    # The platform prints Beijing time without a zone; the request's zone is the user's.
+    return from_platform(value)
 
 
 class TemplateAttachment(models.Model):
-    template = models.ForeignKey(MailTemplate, on_delete=models.CASCADE, related_name="attachments")
+    template = models.ForeignKey(
+        MailTemplate,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("template"),
+    )
     platform_id = models.BigIntegerField(_("platform attachment id"))
     name = models.CharField(_("file name"), max_length=255)
     # Known only for files uploaded through the portal; list-tpl gives no size.
     size_bytes = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("template attachment")
@@ -191,11 +207,14 @@ class TemplateSync(models.Model):
     """When the account's template list (§5.4) was last mirrored, and the last failure."""
 
     account = models.OneToOneField(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="template_sync"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="template_sync",
+        verbose_name=_("platform account"),
     )
-    synced_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("template list sync")

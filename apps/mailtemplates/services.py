@@ -13,7 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.clients import client_for_account
+from apps.core import reconcile
 from apps.core.audit import audited
+from apps.core.queue import QUEUE_DOWN, enqueue_on_commit
+from apps.core.timezones import from_platform
 from apps.umail.errors import UmailError
 from apps.umail.templates import Template
 
@@ -47,7 +50,8 @@ class NewFile:
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    # Beijing time, whatever zone the current request has active (the user's).
+    return from_platform(value)
 
 
 def _same_content(local: str, remote: str) -> bool:
@@ -109,7 +113,23 @@ def _start_polling(template: MailTemplate) -> None:
     template.size_status = -1
     template.save()
     args = (template.pk, template.poll_generation, 0)
-    transaction.on_commit(lambda: template_check_poll_task.apply_async(args, countdown=base))
+
+    def queue_down(exc):
+        # The broker down: say so on the template, whose page offers "Ask again".
+        MailTemplate.objects.filter(
+            pk=template.pk, poll_generation=args[1], poll_state=MailTemplate.PollState.POLLING
+        ).update(
+            poll_state=MailTemplate.PollState.FAILED,
+            poll_error=QUEUE_DOWN,
+            poll_finished_at=timezone.now(),
+            check_result=CheckResult.UNKNOWN,
+        )
+
+    enqueue_on_commit(
+        lambda: template_check_poll_task.apply_async(args, countdown=base),
+        on_failure=queue_down,
+        what=f"content check of template {template.pk}",
+    )
 
 
 # -- create, edit, delete ---------------------------------------------------------------------
@@ -127,30 +147,65 @@ def template_create(
     files: Iterable[NewFile] = (),
 ) -> MailTemplate:
     """§5.2 add-tpl (with any attachments in the same request), then mirror it and start the
-    content-check poller."""
+    content-check poller. An add whose answer was lost is looked for in §5.4 (same name, subjects
+    and HTML) before anything is sent again (apps/core/reconcile.py)."""
     files = list(files)
     html, text = normalise_newlines(html), normalise_newlines(text)
     detail = {"name": name, "subjects": list(subjects), "attachments": [f.name for f in files]}
-    with (
-        audited(
-            account=account, user=user, action="templates.create", target=name, detail=detail
-        ) as entry,
-        client_for_account(account) as client,
-    ):
-        tpl_id = client.templates.add(
-            name=name,
-            subjects=subjects,
-            content=html,
-            text_content=text,
-            encoding=encoding,
-            files=[f.upload() for f in files],
-        )
+
+    def create(entry) -> int:
+        with client_for_account(account) as client:
+            tpl_id = client.templates.add(
+                name=name,
+                subjects=subjects,
+                content=html,
+                text_content=text,
+                encoding=encoding,
+                files=[f.upload() for f in files],
+            )
         entry.target = f"template {tpl_id}: {name}"
-        try:
+        return tpl_id
+
+    def find(since) -> int | None:
+        with client_for_account(account) as client:
+            remote = client.templates.list()
+        wanted = [s.strip() for s in subjects]
+        same = [
+            t.id
+            for t in remote
+            if t.id is not None
+            and t.name.strip() == name.strip()
+            and [s.strip() for s in t.subject_names] == wanted
+            and _same_content(html, t.content)
+        ]
+        # Identical templates the portal knew before the attempt are older ones, not this one.
+        older = set(
+            MailTemplate.objects.filter(
+                account=account, platform_id__in=same, created_at__lt=since
+            ).values_list("platform_id", flat=True)
+        )
+        fresh = [i for i in same if i not in older]
+        return max(fresh) if fresh else None
+
+    tpl_id, _adopted = reconcile.create_once(
+        account=account,
+        user=user,
+        action="templates.create",
+        fp=reconcile.fingerprint(name.strip(), [s.strip() for s in subjects], html.strip()),
+        target=name,
+        detail=detail,
+        create=create,
+        find=find,
+    )
+    existing = MailTemplate.objects.filter(account=account, platform_id=tpl_id).first()
+    if existing is not None:  # adopted, and a sync had mirrored it already
+        return existing
+    try:
+        with client_for_account(account) as client:
             remote = client.templates.get(tpl_id)
-        except UmailError as exc:  # the template exists; the next sync fills in the rest
-            logger.warning("list-tpl after add-tpl %s failed: %s", tpl_id, exc)
-            remote = None
+    except UmailError as exc:  # the template exists; the next sync fills in the rest
+        logger.warning("list-tpl after add-tpl %s failed: %s", tpl_id, exc)
+        remote = None
     with transaction.atomic():
         template = MailTemplate.objects.create(
             account=account,

@@ -29,7 +29,9 @@ class TemplateTable(tables.Table):
         fields = ("name", "subjects", "size_kb", "check_result", "attachment_count", "updated_at")
         sequence = (*fields, "actions")
         attrs = {"class": "table table-hover align-middle", "data-testid": "template-table"}
-        empty_text = _("No templates yet.")
+        empty_text = _(
+            "No templates yet. Create one with “New template”, or refresh from the platform."
+        )
         order_by = ("-updated_at",)
 
     def render_subjects(self, value):

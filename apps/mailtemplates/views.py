@@ -13,7 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from apps.accounts.decorators import account_required, role_allows
+from apps.core.forms import TypedConfirmationForm
 from apps.core.messages import platform_error_message
+from apps.core.reconcile import answer_lost
 from apps.umail.errors import UmailError
 
 from . import selectors, services
@@ -257,7 +259,13 @@ def create_view(request):
             files=_uploads(files),
         )
     except UmailError as exc:
-        messages.error(request, platform_error_message(exc) + " " + _("Nothing was saved."))
+        # A lost answer may still have created it: the portal looks before the next attempt.
+        outcome = (
+            _("The portal checks with the platform before uploading it again.")
+            if answer_lost(exc)
+            else _("Nothing was saved.")
+        )
+        messages.error(request, platform_error_message(exc) + " " + outcome)
         return render(
             request, "mailtemplates/editor.html", _editor_context(request, form, issues=issues)
         )
@@ -403,12 +411,14 @@ def delete_view(request, pk: int):
     campaigns = selectors.template_scheduled_campaigns(
         account=request.account, template_id=template.platform_id
     )
+    # The platform keeps no copy: the marketer types the template's name.
+    confirm = TypedConfirmationForm(request.POST or None, expected=template.name)
     if request.method == "POST":
         if campaigns and not request.POST.get("confirm_campaigns"):
             messages.error(
                 request, _("Confirm that the scheduled campaigns may lose their template.")
             )
-        else:
+        elif confirm.is_valid():
             try:
                 services.template_delete(
                     account=request.account, user=request.user, template=template
@@ -421,7 +431,9 @@ def delete_view(request, pk: int):
             messages.success(request, _("Template “%(name)s” deleted.") % {"name": template.name})
             return redirect("mailtemplates:index")
     return render(
-        request, "mailtemplates/delete.html", {"template": template, "campaigns": campaigns}
+        request,
+        "mailtemplates/delete.html",
+        {"template": template, "campaigns": campaigns, "confirm": confirm},
     )
 
 

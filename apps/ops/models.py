@@ -61,7 +61,10 @@ class ResyncJob(models.Model):
         FAILED = "failed", _("Failed")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="resync_jobs"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="resync_jobs",
+        verbose_name=_("platform account"),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -95,7 +98,10 @@ class ResyncJob(models.Model):
         indexes = [models.Index(fields=["account", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"resync {self.account} ({self.get_status_display()})"
+        return _("Resync of %(account)s (%(status)s)") % {
+            "account": self.account,
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_active(self) -> bool:

@@ -38,7 +38,7 @@ def resync_jobs_partial(request):
     return render(
         request,
         "ops/_resync_jobs.html",
-        {"jobs": jobs, "active": any(j.is_active for j in jobs)},
+        {"jobs": jobs, "active": any(j.is_active for j in jobs), "steps": selectors.steps()},
     )
 
 

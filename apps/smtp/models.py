@@ -30,7 +30,10 @@ class SmtpSettings(models.Model):
         STARTTLS = STARTTLS, _("STARTTLS")
 
     account = models.OneToOneField(
-        PlatformAccount, on_delete=models.CASCADE, related_name="smtp_settings"
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="smtp_settings",
+        verbose_name=_("platform account"),
     )
     host = models.CharField(_("SMTP server"), max_length=255, default=_default_host)
     port = models.PositiveIntegerField(
@@ -44,18 +47,25 @@ class SmtpSettings(models.Model):
     verify_certificate = models.BooleanField(_("verify the server's certificate"), default=True)
     mailbox = models.EmailField(_("sender mailbox"), max_length=254)
     # Fernet ciphertext, like the platform password: never shown again, never logged.
-    password_encrypted = models.TextField(editable=False, default="")
+    password_encrypted = models.TextField(_("encrypted password"), editable=False, default="")
     from_name = models.CharField(_("sender name"), max_length=100, blank=True)
     notify_to = models.TextField(_("send portal notifications to"), blank=True)
 
     last_test_at = models.DateTimeField(_("last connection test"), null=True, blank=True)
-    last_test_ok = models.BooleanField(null=True, blank=True)
-    last_test_message = models.TextField(blank=True)
-    last_test_transcript = models.JSONField(default=list, blank=True)
+    last_test_ok = models.BooleanField(_("last test passed"), null=True, blank=True)
+    last_test_message = models.TextField(_("last test message"), blank=True)
+    last_test_transcript = models.JSONField(
+        _("last test's SMTP conversation"), default=list, blank=True
+    )
 
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
 
     class Meta:
@@ -63,7 +73,7 @@ class SmtpSettings(models.Model):
         verbose_name_plural = _("SMTP settings")
 
     def __str__(self) -> str:
-        return f"{self.account}: {self.mailbox} via {self.host}:{self.port}"
+        return f"{self.account}: {self.mailbox} → {self.host}:{self.port}"
 
     def set_password(self, raw_password: str) -> None:
         self.password_encrypted = crypto.encrypt(raw_password)
@@ -119,12 +129,20 @@ class OutboundMail(models.Model):
         SKIPPED = "skipped", _("Not sent")
 
     account = models.ForeignKey(
-        PlatformAccount, on_delete=models.CASCADE, related_name="outbound_mails"
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="outbound_mails",
+        verbose_name=_("platform account"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     event = models.CharField(_("event"), max_length=50, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -134,17 +152,17 @@ class OutboundMail(models.Model):
     body = models.TextField(_("body"), blank=True)
     is_html = models.BooleanField(_("HTML"), default=False)
     attachment_name = models.CharField(_("attachment"), max_length=255, blank=True)
-    attachment_size = models.PositiveIntegerField(null=True, blank=True)
+    attachment_size = models.PositiveIntegerField(_("attachment size"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     error = models.TextField(_("error"), blank=True)
     # Steps of the SMTP conversation ({command, code, reply}); passwords never appear.
-    transcript = models.JSONField(default=list, blank=True)
+    transcript = models.JSONField(_("SMTP conversation"), default=list, blank=True)
     # Per recipient: {address, code, reply, accepted}.
-    results = models.JSONField(default=list, blank=True)
+    results = models.JSONField(_("result per recipient"), default=list, blank=True)
     queue_id = models.CharField(_("queue id"), max_length=100, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         verbose_name = _("outbound mail")
@@ -164,13 +182,17 @@ class QuotaAlert(models.Model):
     """Whether an account's quota is currently below the alert level, so it is notified once."""
 
     account = models.OneToOneField(
-        PlatformAccount, on_delete=models.CASCADE, related_name="quota_alert"
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name="quota_alert",
+        verbose_name=_("platform account"),
     )
-    low = models.BooleanField(default=False)
-    notified_at = models.DateTimeField(null=True, blank=True)
+    low = models.BooleanField(_("quota low"), default=False)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("quota alert")
 
     def __str__(self) -> str:
-        return f"{self.account}: {'low' if self.low else 'ok'}"
+        state = _("quota low") if self.low else _("quota ok")
+        return f"{self.account}: {state}"

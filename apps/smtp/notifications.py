@@ -14,14 +14,16 @@ on the SMTP page.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import AccountService, PlatformAccount
+from apps.accounts.preferences import account_language
 
 from .models import OutboundMail, QuotaAlert
 
@@ -55,12 +57,25 @@ def notify(
     return mail
 
 
+def _in_account_language(func):
+    """Written in the language the account's owner reads the portal in (no page is being read
+    when a worker sends these)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, account: PlatformAccount, **kwargs):
+        with translation.override(account_language(account=account)):
+            return func(*args, account=account, **kwargs)
+
+    return wrapper
+
+
 def _signature(account: PlatformAccount) -> str:
     return "\n\n-- \n" + _("edmportal, for the U-Mail account %(account)s") % {
         "account": account.company or account.username
     }
 
 
+@_in_account_language
 def notify_import_finished(
     *, account: PlatformAccount, list_name: str, imported: int, rejected: int = 0, detail: str = ""
 ) -> OutboundMail:
@@ -76,6 +91,7 @@ def notify_import_finished(
     )
 
 
+@_in_account_language
 def notify_domain_verified(*, account: PlatformAccount, domain: str) -> OutboundMail:
     subject = _("Domain verified: %(domain)s") % {"domain": domain}
     body = _(
@@ -93,6 +109,7 @@ def is_quota_low(service: AccountService) -> bool:
     return service.qty_available * 100 < service.qty_buytotal * settings.QUOTA_LOW_PERCENT
 
 
+@_in_account_language
 def quota_checked(*, account: PlatformAccount, service: AccountService) -> OutboundMail | None:
     """Called after each §1.2 refresh: notify once when the quota falls below the alert level.
 

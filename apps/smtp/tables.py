@@ -30,7 +30,9 @@ class OutboundMailTable(tables.Table):
         model = OutboundMail
         fields = ("created_at", "kind", "subject", "recipients", "status", "queue_id")
         attrs = {"class": "table table-hover align-middle", "data-testid": "mail-table"}
-        empty_text = _("No mail sent through SMTP from the portal yet.")
+        empty_text = _(
+            "No mail sent through SMTP from the portal yet. Send a test mail to check the settings."
+        )
         order_by = ("-created_at",)
 
     def render_kind(self, record):

@@ -5,6 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
@@ -43,6 +44,7 @@ def index_view(request):
     )
 
 
+@sensitive_post_parameters("password")  # the mailbox password: never in error reports
 @account_required(role="owner")
 @require_http_methods(["GET", "POST"])
 def settings_view(request):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.views.decorators.debug import sensitive_variables
+
 from .account import AccountAPI
 from .console import console_login
 from .contacts import ContactsAPI
@@ -25,6 +27,7 @@ class UmailClient:
         self.domains = DomainsAPI(transport)
 
     @classmethod
+    @sensitive_variables("password")
     def connect(
         cls,
         *,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
+from django.views.decorators.debug import sensitive_variables
+
 from .errors import PlatformUnavailable
 from .transport import Transport
 
@@ -27,6 +29,7 @@ def _same_target(location: str, errurl: str, login_url: str) -> bool:
     )
 
 
+@sensitive_variables("password")
 def console_login(
     transport: Transport, *, username: str, password: str, user_type: str, errurl: str
 ) -> bool:

@@ -52,3 +52,8 @@ class PlatformRejected(UmailError):
         super().__init__(f"{status}: {detail}" if detail else status, status_code=status_code)
         self.status = status
         self.detail = detail
+
+
+class UnconfirmedCreate(UmailError):
+    """A create is refused for now: an earlier attempt with the same content lost its answer and
+    the platform may still be creating it (apps/core/reconcile.py). Nothing was sent."""

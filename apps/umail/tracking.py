@@ -7,11 +7,13 @@ the *statistics* task id that §2.3 wants, and `track_id` the one §3.4 wants.
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from . import xml
+from . import records, xml
 from .errors import MalformedReply
 from .resource import Resource
 from .tasks import parse_platform_time
@@ -180,3 +182,224 @@ class TrackingAPI(Resource):
                 yield _opener(element)
         finally:
             response.close()
+
+    # -- §3.2 fast path, §3.3–§3.5 (analytics) ---------------------------------------------------
+
+    def _records(self, do, params, tag, fields) -> Iterator[list[list[str]]]:
+        """A streamed reply of flat rows as batches of texts in `fields` order (see
+        xml.iter_records): the fast path for storing millions of rows."""
+        response = self.transport.request(self.script, do, params=params, stream=True)
+        try:
+            yield from xml.iter_records(response.iter_content(chunk_size=1 << 16), tag, fields)
+        except xml.ResultRoot as reply:
+            raise error_from_reply(response, reply.element) or MalformedReply(
+                f"{do} answered <result> without data."
+            ) from None
+        finally:
+            response.close()
+
+    def open_detail_records(
+        self, *, send_id: int | None = None, ident: str | None = None
+    ) -> Iterator[list[list[str]]]:
+        """§3.2 as batches of rows in OPENER_FIELDS order, parsed as the reply streams in."""
+        return self._records("open-detail", _task_params(send_id, ident), "user", OPENER_FIELDS)
+
+    def _csv(self, do, params, tag, fields, times, counts, prefix) -> Iterator[bytes]:
+        response = self.transport.request(self.script, do, params=params, stream=True)
+        try:
+            yield from records.csv_stream(
+                response.iter_content(chunk_size=1 << 16),
+                tag,
+                fields,
+                times=times,
+                defaults=dict.fromkeys(counts, "0"),  # as the dataclasses: absent counts are 0
+                prefix=prefix,
+            )
+        except xml.ResultRoot as reply:
+            raise error_from_reply(response, reply.element) or MalformedReply(
+                f"{do} answered <result> without data."
+            ) from None
+        finally:
+            response.close()
+
+    def open_detail_csv(
+        self, *, send_id: int | None = None, ident: str | None = None, prefix=()
+    ) -> Iterator[bytes]:
+        """§3.2 as CSV (`prefix`, then OPENER_FIELDS; absent counts 0, "0000-00-00" times
+        empty), parsed by a helper process while the reply streams in (records.csv_stream):
+        for storing a million openers with COPY."""
+        return self._csv(
+            "open-detail",
+            _task_params(send_id, ident),
+            "user",
+            OPENER_FIELDS,
+            ("open_first", "open_last", "click_first", "click_last"),
+            ("open_total", "click_total"),
+            prefix,
+        )
+
+    def click_detail_csv(
+        self,
+        *,
+        send_id: int | None = None,
+        ident: str | None = None,
+        link_id: int | None = None,
+        prefix=(),
+    ) -> Iterator[bytes]:
+        """§3.3 as CSV, like open_detail_csv."""
+        params = {**_task_params(send_id, ident), "link_id": link_id}
+        return self._csv(
+            "click-detail",
+            params,
+            "click",
+            CLICK_FIELDS,
+            ("click_first", "click_last"),
+            ("click_unique", "click_total"),
+            prefix,
+        )
+
+    def click_detail_records(
+        self, *, send_id: int | None = None, ident: str | None = None, link_id: int | None = None
+    ) -> Iterator[list[list[str]]]:
+        """§3.3 as batches of rows in CLICK_FIELDS order (one per recipient and link)."""
+        params = {**_task_params(send_id, ident), "link_id": link_id}
+        return self._records("click-detail", params, "click", CLICK_FIELDS)
+
+    def iter_click_detail(
+        self, *, send_id: int | None = None, ident: str | None = None, link_id: int | None = None
+    ) -> Iterator[Click]:
+        """§3.3 one Click at a time."""
+        for batch in self.click_detail_records(send_id=send_id, ident=ident, link_id=link_id):
+            for row in batch:
+                yield Click.from_row(row)
+
+    def link_stats(
+        self, *, send_id: int | None = None, ident: str | None = None, link_id: int | None = None
+    ) -> list[LinkStat]:
+        """§3.5 clicks per link (all the task's links, or one)."""
+        params = {**_task_params(send_id, ident), "link_id": link_id}
+        root = expect_root(self._call("link-stat", params=params), "data")
+        return [to_dataclass(LinkStat, link) for link in root.findall("link")]
+
+    def track_export(
+        self,
+        *,
+        track_id: int,
+        clickers_only: bool = False,
+        link_id: int | None = None,
+        email_id: int | None = None,
+    ) -> TrackedExport:
+        """§3.4 the tracked addresses (the §3.1 `track_id`), streamed. The documentation does
+        not give the file's format: a CSV (or tab-separated) file whose first column is the
+        address is read, with or without a header row; close() it when done."""
+        params = {
+            "track_id": track_id,
+            "is_click": 1 if clickers_only else 0,
+            "link_id": link_id,
+            "email_id": email_id,
+        }
+        response = self.transport.request("trackexport.php", None, params=params, stream=True)
+        return TrackedExport(response)
+
+
+# -- §3.2–§3.5 for analytics (used by the methods above) ---------------------------------------
+
+#: §3.2 / §3.3 fields in the order open_detail_records / click_detail_records give them.
+OPENER_FIELDS = tuple(f.name for f in dataclasses.fields(Opener))
+CLICK_FIELDS = (
+    "click_id",
+    "email",
+    "link",
+    "click_unique",
+    "click_total",
+    "click_first",
+    "click_last",
+)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text) if text else 0
+    except ValueError as exc:
+        raise MalformedReply(f"Not a number: {text!r}") from exc
+
+
+@dataclass(frozen=True)
+class Click:
+    """§3.3 one recipient's clicks on one link."""
+
+    click_id: int | None = None
+    email: str = ""
+    link: str = ""
+    click_unique: int = 0
+    click_total: int = 0
+    click_first: str = ""
+    click_last: str = ""
+
+    @classmethod
+    def from_row(cls, row: list[str]) -> Click:
+        click_id, email, link, unique, total, first, last = row
+        return cls(
+            click_id=_int(click_id) if click_id else None,
+            email=email,
+            link=link,
+            click_unique=_int(unique),
+            click_total=_int(total),
+            click_first=first,
+            click_last=last,
+        )
+
+
+class TrackedExport:
+    """§3.4's file as rows: `header` (the column names, or generic ones when the file has no
+    header row) and iteration over the rows (lists of texts, the address first)."""
+
+    def __init__(self, response):
+        self._response = response
+        self._lines = self._decoded_lines()
+        self.header: list[str] = []
+        self._first: list[str] | None = None
+        for line in self._lines:
+            if line.strip():
+                first = self._split(line)
+                if first[0].startswith("<"):  # the platform's XML error instead of a file
+                    body = line + "".join(self._lines)
+                    root = xml.parse(body.encode("utf-8"))
+                    self.close()
+                    raise error_from_reply(response, root) or MalformedReply(
+                        f"Expected the tracked-address file, got <{root.tag}>."
+                    )
+                if "@" in first[0]:
+                    self._first = first
+                    self.header = ["email"] + [f"column {i}" for i in range(2, len(first) + 1)]
+                else:
+                    self.header = first
+                break
+
+    def _decoded_lines(self) -> Iterator[str]:
+        import codecs
+
+        decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        pending = ""
+        for chunk in self._response.iter_content(chunk_size=1 << 16):
+            pending += decoder.decode(chunk)
+            *complete, pending = pending.split("\n")
+            yield from (line.rstrip("\r") for line in complete)
+        pending += decoder.decode(b"", final=True)
+        if pending.strip():
+            yield pending.rstrip("\r")
+
+    @staticmethod
+    def _split(line: str) -> list[str]:
+        delimiter = "\t" if "\t" in line and "," not in line else ","
+        return next(csv.reader([line], delimiter=delimiter))
+
+    def __iter__(self) -> Iterator[list[str]]:
+        if self._first is not None:
+            yield self._first
+        for line in self._lines:
+            if line.strip():
+                yield self._split(line)
+
+    def close(self) -> None:
+        self._response.close()

@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 from xml.etree.ElementTree import Element
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 
 from . import xml
 from .errors import (
@@ -94,6 +95,8 @@ def error_from_reply(response: requests.Response, root: Element | None) -> Umail
 class Transport:
     """Session, authentication, timeouts and error mapping for one platform account."""
 
+    # Error reports (Django's, with local variables) show no password, token or digest.
+    @sensitive_variables("password")
     def __init__(
         self,
         *,
@@ -121,6 +124,7 @@ class Transport:
 
     # -- low level -------------------------------------------------------------------------------
 
+    @sensitive_variables("kwargs")
     def send(self, method: str, url: str, **kwargs) -> requests.Response:
         """One HTTP exchange with timeouts; network failures become PlatformUnavailable."""
         kwargs.setdefault("timeout", (self.config.connect_timeout, self.config.read_timeout))
@@ -143,6 +147,7 @@ class Transport:
             ms = (time.monotonic() - started) * 1000
             logger.debug("umail %s %s -> %s in %.0f ms", method, redact(url), outcome, ms)
 
+    @sensitive_variables("token", "digest")
     def _auth(self, params: dict) -> dict:
         """Credentials for the API mode: a Basic header (apinew) or GET parameters (legacy api)."""
         if self.api_mode == "apinew":
@@ -153,6 +158,7 @@ class Transport:
 
     # -- API calls ------------------------------------------------------------------------------
 
+    @sensitive_variables("auth")
     def _request_once(
         self,
         script: str,

@@ -34,6 +34,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Numbers grouped by thousands in Chinese too (Django's zh_Hans default has no separator).
+FORMAT_MODULE_PATH = ["edmportal.formats"]
 
 # ------------------------------------------------------------------------------
 # Database: SQLite by default so `make run` needs no server; DATABASE_URL selects PostgreSQL.
@@ -82,7 +84,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user's own language and time zone (after Locale- and AuthenticationMiddleware).
+    "apps.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Messages of htmx requests travel as toasts in the HX-Trigger header.
+    "apps.core.middleware.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.accounts.middleware.CurrentAccountMiddleware",
 ]

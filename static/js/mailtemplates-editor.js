@@ -40,8 +40,16 @@
         lineWrapping: true,
         autoCloseTags: true,
         viewportMargin: 50,
+        // CodeMirror types into its own hidden textarea: give it the field's label.
+        screenReaderLabel: html.labels && html.labels[0] ? html.labels[0].textContent.trim() : "",
+        // Tab leaves the editor as it leaves any field (no keyboard trap); Ctrl-] / Ctrl-[
+        // indent instead.
+        extraKeys: { Tab: false, "Shift-Tab": false },
       });
       cm.setSize(null, "32rem");
+      if (html.labels && html.labels[0]) {
+        html.labels[0].addEventListener("click", function () { cm.focus(); });
+      }
       // Keep the textarea current, so the form, htmx requests and the preview read it.
       cm.on("change", function () {
         cm.save();
@@ -52,6 +60,14 @@
     }
     form.addEventListener("input", function (event) {
       if (event.target !== html) changed();
+    });
+    // "Generate from HTML" fills the plain text through htmx, which fires no input event: the
+    // lint panel would keep warning that there is none.
+    form.addEventListener("htmx:afterRequest", function (event) {
+      var elt = event.detail.elt;
+      if (event.detail.successful && elt && elt.getAttribute("hx-target") === "#text-field") {
+        changed();
+      }
     });
 
     // -- merge-tag picker: insert where the marketer was last typing --------------------------

@@ -1,5 +1,7 @@
 """Journeys: sign in (and a wrong password), the account overview, safety basics."""
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
@@ -56,3 +58,35 @@ def test_sign_out(page, portal):
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to edmportal")
     page.goto(f"{portal}/")
     expect(page).to_have_url(f"{portal}/login/?next=/")
+
+
+def test_overview_follows_the_platform_and_survives_its_outage(page, portal, sandbox):
+    """The overview after the quota was spent and the service nears its end on the platform; then
+    a refresh while the platform fails: a message, and the last figures stay."""
+    sign_in(page, portal)
+    expect(page.get_by_test_id("qty-available")).to_have_text("63,250")
+    soon = (dt.date.today() + dt.timedelta(days=12)).isoformat()
+    sandbox.patch_account("demo", qty_available=1500, expiration_date=soon)
+
+    page.get_by_role("button", name="Refresh from the platform").click()
+    expect(page.get_by_role("main").get_by_role("status").first).to_contain_text(
+        "Account information refreshed from the platform."
+    )
+    expect(page.get_by_test_id("qty-available")).to_have_text("1,500")
+    expect(page.get_by_role("meter", name="Quota available")).to_have_attribute(
+        "aria-valuenow", "1500"
+    )
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"Your bulk-mail service expires in 12 days ({soon})."
+    )
+    screenshot(page, "overview-expiring")
+
+    sandbox.control("POST", "faults", {"kind": "http_error", "status": 502, "times": 10})
+    page.get_by_role("button", name="Refresh from the platform").click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "The U-Mail platform could not be reached just now (HTTP 502). Please try again. "
+        "Showing the last data fetched."
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account overview")
+    expect(page.get_by_test_id("qty-available")).to_have_text("1,500")
+    screenshot(page, "overview-platform-down")

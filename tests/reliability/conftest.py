@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 # Faults after which the portal cannot use the reply; each must end in a clear message.
@@ -32,10 +34,28 @@ def fault_id(fault: dict) -> str:
 
 @pytest.fixture
 def inject(fresh_sandbox, settings):
-    """Switch a fault on in the sandbox for the rest of the test (reset clears it)."""
+    """Switch a fault on in the sandbox for the rest of the test (reset clears it).
+
+    A `timeout` fault holds requests and then carries them out: at the end of the test, wait
+    until every held request has finished, so that none lands in the next test's fresh state.
+    """
     settings.UMAIL_READ_TIMEOUT = 1.0  # the `timeout` fault holds replies for 3 s
+    held: list[float] = []
 
     def inject(**spec):
+        if spec.get("kind") in ("timeout", "latency"):
+            held.append(float(spec.get("delay") or 30))
         return fresh_sandbox.control("POST", "faults", spec)
 
+    yield inject
+    if held and any(f["hits"] for f in fresh_sandbox.control("GET", "faults")):
+        time.sleep(max(held) + 0.3)
+
+
+@pytest.fixture
+def sweep(inject, settings):
+    """`inject`, tuned for sweeps over many pages: one attempt per read (retries are tested by
+    each area's passing-fault test) and a half-second read timeout (the fault holds for 3 s)."""
+    settings.UMAIL_READ_RETRIES = 0
+    settings.UMAIL_READ_TIMEOUT = 0.5
     return inject

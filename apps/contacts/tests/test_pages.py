@@ -58,7 +58,10 @@ def test_create_rename_disable_delete(demo_client, demo_account, fresh_sandbox):
 
     body = page(demo_client.get(url("list-delete", list_id)))
     assert "Delete the list" in body and "campaign-warning" not in body
-    r = demo_client.post(url("list-delete", list_id))
+    body = page(demo_client.post(url("list-delete", list_id), {"confirm": "春季"}))
+    assert "nothing was deleted" in body  # the name must be typed in full
+    assert MailList.objects.filter(platform_id=list_id).exists()
+    r = demo_client.post(url("list-delete", list_id), {"confirm": "春季大促"})
     assert r["Location"] == url("index")
     assert not MailList.objects.filter(platform_id=list_id).exists()
     actions = list(AuditEntry.objects.values_list("action", flat=True))
@@ -81,7 +84,7 @@ def test_delete_warns_about_scheduled_campaigns(demo_client, monkeypatch):
     assert "campaign-warning" in body and "Spring sale" in body
     body = page(demo_client.post(url("list-delete", 501), follow=True))
     assert MailList.objects.filter(platform_id=501).exists()  # not without acknowledging
-    demo_client.post(url("list-delete", 501), {"acknowledge": "1"})
+    demo_client.post(url("list-delete", 501), {"acknowledge": "1", "confirm": "VIP 客户"})
     assert not MailList.objects.filter(platform_id=501).exists()
 
 

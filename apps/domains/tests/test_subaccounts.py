@@ -150,7 +150,7 @@ def test_sub_account_mailbox_changes_send_the_scope(agent_client, agent_account,
     # §7.5 deletes a sub-account's verified domain.
     shop = SenderDomain.objects.get(account=agent_account, customer_id="1002", domain="shop-a.cn")
     since = last_seq(no_dns_delay)
-    r = agent_client.post(reverse("domains:delete", args=[shop.pk]))
+    r = agent_client.post(reverse("domains:delete", args=[shop.pk]), {"confirm": "shop-a.cn"})
     assert r["Location"] == reverse("domains:index")
     (call,) = bs_calls(no_dns_delay, since, "domain-del")
     assert call["params"]["customer_id"] == "1002"

@@ -146,7 +146,9 @@ def test_delete_verified_domain_is_refused_with_the_reason(demo, demo_account):
     verified = domain(demo_account, "demo-shop.cn")
     r = demo.get(reverse("domains:delete", args=[verified.pk]))
     assert "does not delete verified domains" in r.content.decode()
-    r = demo.post(reverse("domains:delete", args=[verified.pk]), follow=True)
+    r = demo.post(
+        reverse("domains:delete", args=[verified.pk]), {"confirm": "demo-shop.cn"}, follow=True
+    )
     assert "已经验证通过的域名不能删除" in r.content.decode()
     assert SenderDomain.objects.filter(pk=verified.pk).exists()
     entry = AuditEntry.objects.get(action="domains.domain.delete")
@@ -157,6 +159,9 @@ def test_delete_unverified_domain(demo, demo_account, no_dns_delay):
     demo.get(reverse("domains:index"))
     pending = domain(demo_account, "mail.demo-shop.cn")
     r = demo.post(reverse("domains:delete", args=[pending.pk]))
+    assert r.status_code == 200 and "This cannot be undone" in r.content.decode()
+    assert SenderDomain.objects.filter(pk=pending.pk).exists()  # not without the typed name
+    r = demo.post(reverse("domains:delete", args=[pending.pk]), {"confirm": "mail.demo-shop.cn"})
     assert r.status_code == 302 and r["Location"] == reverse("domains:index")
     assert not SenderDomain.objects.filter(pk=pending.pk).exists()
     assert not no_dns_delay.control("GET", "domains/mail.demo-shop.cn")["known"]

@@ -282,7 +282,11 @@ def test_delete_with_confirmation(demo_client, demo_account, fresh_sandbox):
     page = demo_client.get(url).content.decode()
     assert "cannot be undone" in page
     assert MailTemplate.objects.filter(pk=template.pk).exists()  # a GET deletes nothing
-    response = demo_client.post(url, follow=True)
+    assert 'data-testid="typed-confirmation"' in page
+    response = demo_client.post(url, {"confirm": "wrong"})
+    assert "nothing was deleted" in response.content.decode()
+    assert MailTemplate.objects.filter(pk=template.pk).exists()
+    response = demo_client.post(url, {"confirm": template.name}, follow=True)
     assert "deleted" in response.content.decode()
     assert not MailTemplate.objects.filter(pk=template.pk).exists()
     with pytest.raises(Exception):  # noqa: B017 - 404 from the sandbox's control endpoint

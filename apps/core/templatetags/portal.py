@@ -1,0 +1,43 @@
+"""Template helpers of the layout: field help for the platform's terms, stored errors in words.
+
+{% load portal %}
+<label ...>{% translate "Batch number" %}{% term "batch_number" %}</label>
+{{ job.error|platform_error }}
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from ..help import TERMS
+from ..messages import stored_error_message
+
+register = template.Library()
+
+
+@register.simple_tag
+def term(key: str):
+    """A small "?" beside a label: the term's explanation as a popover, linking to the help."""
+    entry = TERMS.get(key)
+    if entry is None:
+        return ""
+    return format_html(
+        '<a href="{}#{}" class="term-help" role="button" tabindex="0" data-bs-toggle="popover" '
+        'data-bs-trigger="focus hover" data-bs-placement="top" title="{}" data-bs-content="{}" '
+        'aria-label="{}" data-testid="term-{}">?</a>',
+        reverse("core:help"),
+        entry.anchor,
+        entry.name,
+        entry.text,
+        _("What is “%(term)s”?") % {"term": entry.name},
+        entry.key,
+    )
+
+
+@register.filter
+def platform_error(value) -> str:
+    """An error a worker stored as text (in English), in the reader's language when known."""
+    return stored_error_message(value)
