@@ -28,13 +28,19 @@ class CampaignReport(models.Model):
     """One campaign's statistics as last synced: §2.4 (delivery) and §3.1 (tracking)."""
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="campaign_reports"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="campaign_reports",
+        verbose_name=_("platform account"),
     )
     campaign = models.OneToOneField(
-        "campaigns.Campaign", on_delete=models.CASCADE, related_name="report"
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        related_name="report",
+        verbose_name=_("campaign"),
     )
     stat_task_id = models.BigIntegerField(_("statistics task id"), null=True, blank=True)
-    track_id = models.BigIntegerField(null=True, blank=True)
+    track_id = models.BigIntegerField(_("tracking id"), null=True, blank=True)
     task_ident = models.CharField(_("batch number"), max_length=64, blank=True)
 
     # §2.4
@@ -48,35 +54,39 @@ class CampaignReport(models.Model):
     user_reject = models.BigIntegerField(_("rejected"), default=0)
     spam = models.BigIntegerField(_("refused as spam"), default=0)  # rubbish
     credits = models.BigIntegerField(_("credits used"), default=0)  # actual
-    stats_synced_at = models.DateTimeField(null=True, blank=True)
+    stats_synced_at = models.DateTimeField(_("statistics synced at"), null=True, blank=True)
 
     # §3.1
-    real_send_count = models.BigIntegerField(default=0)
-    error_send_count = models.BigIntegerField(default=0)
+    real_send_count = models.BigIntegerField(_("actually sent"), default=0)
+    error_send_count = models.BigIntegerField(_("failed"), default=0)
     open_unique = models.BigIntegerField(_("unique opens"), default=0)
     open_total = models.BigIntegerField(_("opens"), default=0)
     click_unique = models.BigIntegerField(_("unique clicks"), default=0)
     click_total = models.BigIntegerField(_("clicks"), default=0)
-    open_first = models.DateTimeField(null=True, blank=True)
-    open_last = models.DateTimeField(null=True, blank=True)
-    click_first = models.DateTimeField(null=True, blank=True)
-    click_last = models.DateTimeField(null=True, blank=True)
-    open_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    click_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    tracking_synced_at = models.DateTimeField(null=True, blank=True)
-    links_synced_at = models.DateTimeField(null=True, blank=True)
+    open_first = models.DateTimeField(_("first open"), null=True, blank=True)
+    open_last = models.DateTimeField(_("last open"), null=True, blank=True)
+    click_first = models.DateTimeField(_("first click"), null=True, blank=True)
+    click_last = models.DateTimeField(_("last click"), null=True, blank=True)
+    open_rate = models.DecimalField(
+        _("open rate"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    click_rate = models.DecimalField(
+        _("click rate"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    tracking_synced_at = models.DateTimeField(_("tracking synced at"), null=True, blank=True)
+    links_synced_at = models.DateTimeField(_("links synced at"), null=True, blank=True)
 
     # Following: what the campaign mirror said at the last sync (a change makes it due now),
     # when to look again, failures and their backoff, and whether anything can still change.
-    seen_status = models.SmallIntegerField(null=True, blank=True)
-    seen_send_count = models.BigIntegerField(default=0)
-    seen_error_count = models.BigIntegerField(default=0)
+    seen_status = models.SmallIntegerField(_("send status seen"), null=True, blank=True)
+    seen_send_count = models.BigIntegerField(_("sent count seen"), default=0)
+    seen_error_count = models.BigIntegerField(_("failed count seen"), default=0)
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
-    next_sync_at = models.DateTimeField(default=timezone.now)
-    final = models.BooleanField(default=False)
-    failures = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    next_sync_at = models.DateTimeField(_("next sync at"), default=timezone.now)
+    final = models.BooleanField(_("final"), default=False)
+    failures = models.PositiveIntegerField(_("failed syncs"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("campaign report")
@@ -87,7 +97,7 @@ class CampaignReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"report of {self.campaign_id}"
+        return _("Report of campaign %(id)s") % {"id": self.campaign_id}
 
     @property
     def tracked(self) -> bool:
@@ -106,15 +116,19 @@ class TrackingPoint(models.Model):
     """A snapshot of a campaign's opens and clicks, kept when they changed: the charts of how
     opens and clicks grew."""
 
-    report = models.ForeignKey(CampaignReport, on_delete=models.CASCADE, related_name="points")
-    taken_at = models.DateTimeField(default=timezone.now)
-    delivered = models.BigIntegerField(default=0)
-    open_unique = models.BigIntegerField(default=0)
-    open_total = models.BigIntegerField(default=0)
-    click_unique = models.BigIntegerField(default=0)
-    click_total = models.BigIntegerField(default=0)
+    report = models.ForeignKey(
+        CampaignReport, on_delete=models.CASCADE, related_name="points", verbose_name=_("report")
+    )
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    delivered = models.BigIntegerField(_("delivered"), default=0)
+    open_unique = models.BigIntegerField(_("unique opens"), default=0)
+    open_total = models.BigIntegerField(_("opens"), default=0)
+    click_unique = models.BigIntegerField(_("unique clicks"), default=0)
+    click_total = models.BigIntegerField(_("clicks"), default=0)
 
     class Meta:
+        verbose_name = _("tracking point")
+        verbose_name_plural = _("tracking points")
         ordering = ["taken_at", "id"]
         indexes = [models.Index(fields=["report", "taken_at"])]
 
@@ -129,8 +143,10 @@ class TrackingPoint(models.Model):
 class LinkStat(models.Model):
     """§3.5 (and §3.1 `link_statistic`): one tracked link of a campaign."""
 
-    report = models.ForeignKey(CampaignReport, on_delete=models.CASCADE, related_name="links")
-    link_id = models.BigIntegerField()
+    report = models.ForeignKey(
+        CampaignReport, on_delete=models.CASCADE, related_name="links", verbose_name=_("report")
+    )
+    link_id = models.BigIntegerField(_("link id"))
     url = models.TextField(_("link"))
     click_unique = models.BigIntegerField(_("unique clicks"), default=0)
     click_total = models.BigIntegerField(_("clicks"), default=0)
@@ -138,6 +154,8 @@ class LinkStat(models.Model):
     click_last = models.DateTimeField(_("last click"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("link statistic")
+        verbose_name_plural = _("link statistics")
         ordering = ["-click_unique", "link_id"]
         constraints = [
             models.UniqueConstraint(fields=["report", "link_id"], name="unique_link_per_report")
@@ -151,9 +169,12 @@ class DailyStats(models.Model):
     """§2.2 one day of the account (the platform's Beijing date)."""
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="daily_stats"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="daily_stats",
+        verbose_name=_("platform account"),
     )
-    date = models.DateField()
+    date = models.DateField(_("date"))
     ws_qty = models.BigIntegerField(_("batches"), default=0)
     ws_error = models.BigIntegerField(_("not sent"), default=0)
     ws_count = models.BigIntegerField(_("processed"), default=0)
@@ -165,11 +186,11 @@ class DailyStats(models.Model):
     send_error = models.BigIntegerField(_("delivery failures"), default=0)
     actual_deduc = models.BigIntegerField(_("credits used"), default=0)
     deductions_total = models.BigIntegerField(_("credits (§2.5)"), default=0)
-    synced_at = models.DateTimeField(null=True, blank=True)
-    next_sync_at = models.DateTimeField(default=timezone.now)
-    final = models.BooleanField(default=False)
-    failures = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+    next_sync_at = models.DateTimeField(_("next sync at"), default=timezone.now)
+    final = models.BooleanField(_("final"), default=False)
+    failures = models.PositiveIntegerField(_("failed syncs"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("daily statistics")
@@ -188,15 +209,20 @@ class DailyDeduction(models.Model):
     """§2.5 one kind of credits used on a day."""
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="+"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("platform account"),
     )
-    date = models.DateField()
+    date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=100)
-    company = models.CharField(max_length=255, blank=True)
+    company = models.CharField(_("company"), max_length=255, blank=True)
     send_num = models.BigIntegerField(_("messages"), default=0)
     total = models.BigIntegerField(_("credits"), default=0)
 
     class Meta:
+        verbose_name = _("daily deduction")
+        verbose_name_plural = _("daily deductions")
         ordering = ["date", "kind"]
         constraints = [
             models.UniqueConstraint(
@@ -212,14 +238,19 @@ class QuotaPoint(models.Model):
     """The quota left at the end of a day as last seen (§1.2, refreshed by the accounts app)."""
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="+"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("platform account"),
     )
-    date = models.DateField()
-    qty_available = models.BigIntegerField(null=True, blank=True)
-    qty_buytotal = models.BigIntegerField(null=True, blank=True)
-    taken_at = models.DateTimeField(default=timezone.now)
+    date = models.DateField(_("date"))
+    qty_available = models.BigIntegerField(_("quota available"), null=True, blank=True)
+    qty_buytotal = models.BigIntegerField(_("quota bought"), null=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("quota point")
+        verbose_name_plural = _("quota points")
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(fields=["account", "date"], name="unique_quota_per_day")
@@ -245,28 +276,41 @@ class DetailFetch(models.Model):
         FAILED = "failed", _("Failed")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="+"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("platform account"),
     )
-    report = models.ForeignKey(CampaignReport, on_delete=models.CASCADE, related_name="fetches")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    rows = models.BigIntegerField(default=0)
+    report = models.ForeignKey(
+        CampaignReport, on_delete=models.CASCADE, related_name="fetches", verbose_name=_("report")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    rows = models.BigIntegerField(_("rows"), default=0)
     # Openers by browser, OS and area (top ten each), computed once the rows are in.
-    summary = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("requested by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("detail download")
+        verbose_name_plural = _("detail downloads")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["report", "kind", "state"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} of {self.report_id} ({self.state})"
+        return f"{self.get_kind_display()} #{self.report_id} ({self.get_state_display()})"
 
     @property
     def busy(self) -> bool:
@@ -276,8 +320,10 @@ class DetailFetch(models.Model):
 class OpenRecord(models.Model):
     """§3.2 one opener, as of its fetch."""
 
-    fetch = models.ForeignKey(DetailFetch, on_delete=models.CASCADE, related_name="+")
-    email_id = models.BigIntegerField(null=True)
+    fetch = models.ForeignKey(
+        DetailFetch, on_delete=models.CASCADE, related_name="+", verbose_name=_("download")
+    )
+    email_id = models.BigIntegerField(_("e-mail id"), null=True)
     email = models.CharField(_("e-mail"), max_length=320)
     browser = models.CharField(_("browser"), max_length=200, blank=True)
     os = models.CharField(_("operating system"), max_length=200, blank=True)
@@ -293,6 +339,8 @@ class OpenRecord(models.Model):
     click_last = models.DateTimeField(_("last click"), null=True)
 
     class Meta:
+        verbose_name = _("opener")
+        verbose_name_plural = _("openers")
         indexes = [models.Index(fields=["fetch", "email"])]
 
     def __str__(self) -> str:
@@ -302,16 +350,20 @@ class OpenRecord(models.Model):
 class ClickRecord(models.Model):
     """§3.3 one recipient's clicks on one link, as of its fetch."""
 
-    fetch = models.ForeignKey(DetailFetch, on_delete=models.CASCADE, related_name="+")
-    click_id = models.BigIntegerField(null=True)
+    fetch = models.ForeignKey(
+        DetailFetch, on_delete=models.CASCADE, related_name="+", verbose_name=_("download")
+    )
+    click_id = models.BigIntegerField(_("click id"), null=True)
     email = models.CharField(_("e-mail"), max_length=320)
     link = models.TextField(_("link"), blank=True)
-    click_unique = models.IntegerField(default=0)
+    click_unique = models.IntegerField(_("unique clicks"), default=0)
     click_total = models.IntegerField(_("clicks"), default=0)
     click_first = models.DateTimeField(_("first click"), null=True)
     click_last = models.DateTimeField(_("last click"), null=True)
 
     class Meta:
+        verbose_name = _("click")
+        verbose_name_plural = _("clicks")
         indexes = [models.Index(fields=["fetch", "email"])]
 
     def __str__(self) -> str:
@@ -322,7 +374,10 @@ class HygieneSettings(models.Model):
     """The account's list-hygiene choices."""
 
     account = models.OneToOneField(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="hygiene_settings"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="hygiene_settings",
+        verbose_name=_("platform account"),
     )
     enabled = models.BooleanField(
         _("Add hard failures and unsubscribes to the suppression list after each campaign"),
@@ -331,10 +386,14 @@ class HygieneSettings(models.Model):
     remove_from_lists = models.BooleanField(
         _("Also remove hard failures from the list they were sent to"), default=False
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("list hygiene settings")
+        verbose_name_plural = _("list hygiene settings")
 
     def __str__(self) -> str:
-        return f"hygiene of {self.account_id}"
+        return _("List hygiene of account %(id)s") % {"id": self.account_id}
 
 
 class HygieneRun(models.Model):
@@ -348,14 +407,22 @@ class HygieneRun(models.Model):
         FAILED = "failed", _("Failed")
 
     account = models.ForeignKey(
-        "accounts.PlatformAccount", on_delete=models.CASCADE, related_name="hygiene_runs"
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="hygiene_runs",
+        verbose_name=_("platform account"),
     )
     report = models.OneToOneField(
-        CampaignReport, on_delete=models.CASCADE, related_name="hygiene_run"
+        CampaignReport,
+        on_delete=models.CASCADE,
+        related_name="hygiene_run",
+        verbose_name=_("report"),
     )
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.PENDING
+    )
     list_id = models.BigIntegerField(_("list"), null=True, blank=True)
-    list_name = models.CharField(max_length=255, blank=True)
+    list_name = models.CharField(_("list name"), max_length=255, blank=True)
     remove_enabled = models.BooleanField(_("removal switched on"), default=False)
     hard_failures = models.PositiveIntegerField(_("hard failures"), default=0)
     unsubscribes = models.PositiveIntegerField(_("unsubscribes"), default=0)
@@ -363,17 +430,22 @@ class HygieneRun(models.Model):
     removed = models.PositiveIntegerField(_("removed from the list"), default=0)
     not_in_list = models.PositiveIntegerField(_("no longer in the list"), default=0)
     remove_failed = models.PositiveIntegerField(_("could not be removed"), default=0)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("list hygiene run")
+        verbose_name_plural = _("list hygiene runs")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"hygiene of report {self.report_id} ({self.state})"
+        return _("List hygiene of report %(id)s (%(state)s)") % {
+            "id": self.report_id,
+            "state": self.get_state_display(),
+        }
 
     @property
     def busy(self) -> bool:
@@ -394,14 +466,18 @@ class HygieneItem(models.Model):
         NOT_IN_LIST = "not_in_list", _("Suppressed (already gone from the list)")
         REMOVE_FAILED = "remove_failed", _("Suppressed; removal failed")
 
-    run = models.ForeignKey(HygieneRun, on_delete=models.CASCADE, related_name="items")
+    run = models.ForeignKey(
+        HygieneRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("run")
+    )
     email = models.CharField(_("e-mail"), max_length=320)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     fail_type = models.SmallIntegerField(_("failure type"), null=True, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    detail = models.CharField(max_length=500, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("list hygiene item")
+        verbose_name_plural = _("list hygiene items")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -411,7 +487,7 @@ class HygieneItem(models.Model):
         indexes = [models.Index(fields=["run", "action"])]
 
     def __str__(self) -> str:
-        return f"{self.email}: {self.action}"
+        return f"{self.email}: {self.get_action_display()}"
 
     @property
     def fail_type_label(self) -> str:

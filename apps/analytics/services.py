@@ -616,6 +616,7 @@ def _day_failed(row: DailyStats, exc: Exception, counts: SyncCounts) -> None:
         next_sync_at=backoff(failures, timezone.now()),
     )
     counts.failed += 1
+    counts.exception = exc
     counts.errors.append(f"day {row.date}: {exc}")
     logger.warning("analytics sync of %s for account %s failed: %s", row.date, row.account_id, exc)
 

@@ -51,8 +51,11 @@ class ClickRecordTable(tables.Table):
 class LinkTable(tables.Table):
     url = tables.Column(verbose_name=_("Link"))
     share = tables.Column(verbose_name=_("Share of clickers"), empty_values=(), orderable=False)
-    click_first = tables.DateTimeColumn(format=DATETIME, default="—")
-    click_last = tables.DateTimeColumn(format=DATETIME, default="—")
+    # Named here: the table gets a list, so django-tables2 cannot read the model's field names.
+    click_unique = tables.Column(verbose_name=_("unique clicks"))
+    click_total = tables.Column(verbose_name=_("clicks"))
+    click_first = tables.DateTimeColumn(verbose_name=_("first click"), format=DATETIME, default="—")
+    click_last = tables.DateTimeColumn(verbose_name=_("last click"), format=DATETIME, default="—")
 
     class Meta:
         model = LinkStat

@@ -21,7 +21,7 @@ from django_tables2.paginators import LazyPaginator
 from apps.accounts.decorators import account_required
 from apps.campaigns.models import Campaign
 from apps.core.exports import FORMATS, export_response
-from apps.core.messages import platform_error_message
+from apps.core.messages import platform_error_message, stored_error_message
 from apps.umail.errors import UmailError
 
 from . import selectors, services
@@ -79,7 +79,9 @@ def _report(request, pk: int):
         report.refresh_from_db()
         if counts.failed:
             messages.error(
-                request, _("The statistics could not be fetched: %(e)s") % {"e": report.last_error}
+                request,
+                _("The statistics could not be fetched: %(e)s")
+                % {"e": stored_error_message(report.last_error)},
             )
     return report
 
@@ -181,9 +183,13 @@ def refresh_view(request):
         _platform_failed(request, exc)
     else:
         if counts.failed:
-            messages.warning(
-                request, _("Some days could not be fetched: %(e)s") % {"e": counts.errors[0]}
+            # The sentence for people, not the broken reply the exception carries.
+            reason = (
+                platform_error_message(counts.exception)
+                if isinstance(counts.exception, UmailError)
+                else counts.errors[0]
             )
+            messages.warning(request, _("Some days could not be fetched: %(e)s") % {"e": reason})
         else:
             messages.success(request, _("Statistics fetched from the platform."))
     from .tasks import analytics_days_sync_task, analytics_sync_due_task
@@ -262,7 +268,7 @@ def report_refresh_view(request, pk: int):
         messages.error(
             request,
             _("The statistics could not be fetched: %(e)s Showing the last data fetched.")
-            % {"e": report.last_error},
+            % {"e": stored_error_message(report.last_error)},
         )
     else:
         messages.success(request, _("Statistics fetched from the platform."))

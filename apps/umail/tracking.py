@@ -375,6 +375,12 @@ class TrackedExport:
                 else:
                     self.header = first
                 break
+        else:
+            # Not one line: an empty reply typed as XML or HTML is a failure, not "nobody".
+            kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if kind in ("text/xml", "application/xml", "text/html"):
+                self.close()
+                raise MalformedReply("The platform sent an empty reply.")
 
     def _decoded_lines(self) -> Iterator[str]:
         import codecs
