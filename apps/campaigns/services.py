@@ -32,6 +32,7 @@ from apps.accounts.clients import client_for_account
 from apps.accounts.models import AccountService
 from apps.core.audit import audited, record
 from apps.core.messages import platform_error_message
+from apps.core.queue import QUEUE_DOWN, enqueue_on_commit
 from apps.umail.errors import (
     AuthenticationFailed,
     MalformedReply,
@@ -416,8 +417,11 @@ def _link(campaign: Campaign, task_id: int) -> None:
 def _schedule_reconcile(campaign_id: int, delay: float) -> None:
     from .tasks import campaign_reconcile_task
 
-    transaction.on_commit(
-        lambda: campaign_reconcile_task.apply_async((campaign_id,), countdown=delay)
+    # The broker down: nothing to undo, beat's reconcile_overdue finds it by next_reconcile_at.
+    enqueue_on_commit(
+        lambda: campaign_reconcile_task.apply_async((campaign_id,), countdown=delay),
+        on_failure=lambda exc: None,
+        what=f"the search for campaign {campaign_id}",
     )
 
 
@@ -1166,7 +1170,13 @@ def resend_start(*, account, user, campaign: Campaign, list_name: str) -> Resend
         user=user if user is not None and user.is_authenticated else None,
         list_name=list_name,
     )
-    transaction.on_commit(lambda: campaign_resend_task.delay(job.pk))
+    enqueue_on_commit(
+        lambda: campaign_resend_task.delay(job.pk),
+        on_failure=lambda exc: ResendJob.objects.filter(
+            pk=job.pk, state=ResendJob.State.PENDING
+        ).update(state=ResendJob.State.FAILED, error=_(QUEUE_DOWN), finished_at=timezone.now()),
+        what=f"resend job {job.pk}",
+    )
     return job
 
 

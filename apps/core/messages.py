@@ -121,6 +121,14 @@ _STORED_EXCEPTIONS = [
         lambda m: AuthenticationFailed(),
     ),
     (re.compile(r"^The platform's rate limit was reached\.?$"), lambda m: RateLimited()),
+    # MalformedReply: what follows (the broken reply itself) is for developers, not marketers.
+    (
+        re.compile(
+            r"^The platform(?:'s reply is (?:not valid|in an unknown)|"
+            r" sent (?:an empty reply|\S+ where a text export was due))"
+        ),
+        lambda m: MalformedReply(),
+    ),
     # PlatformRejected: "status: detail" or a bare status.
     (
         re.compile(r"^(?P<status>[a-z][a-z0-9_]{1,60})(?::\s*(?P<detail>.*))?$", re.DOTALL),

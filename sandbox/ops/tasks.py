@@ -774,6 +774,29 @@ def fast_forward(app: SandboxApp, request: Request, task_id: int) -> Response:
     return json_response(task_state(app, dict(row)))
 
 
+@control("/tasks/<int:task_id>/links", methods=("POST",))
+def set_link_url(app: SandboxApp, request: Request, task_id: int) -> Response:
+    """`{"position": 0, "url": "javascript:alert(1)"}`: what §3 reports as the URL of one of a
+    tracked task's links (a hostile or odd value, for tests of the portal's escaping). Only
+    http(s) links of a template are tracked, so no API call can make such a value."""
+    body = _body(request)
+    if isinstance(body, Response):
+        return body
+    url, position = body.get("url"), body.get("position", 0)
+    if not isinstance(url, str) or not isinstance(position, int):
+        return json_error('body must be {"position": <int>, "url": <text>}', 400)
+    delivery.advance(app.store, app.clock, task_id=task_id)  # a started task has its links
+    with app.store.transaction() as conn:
+        row = conn.execute(
+            "SELECT id FROM delivery_links WHERE task_id = ? ORDER BY id LIMIT 1 OFFSET ?",
+            (task_id, position),
+        ).fetchone()
+        if row is None:
+            return json_error(f"task {task_id} has no tracked link {position}", 404)
+        conn.execute("UPDATE delivery_links SET url = ? WHERE id = ?", (url, row["id"]))
+    return json_response({"task_id": task_id, "link_id": row["id"], "url": url})
+
+
 @control("/delivery/rate-limit")
 def rate_limit_state(app: SandboxApp, request: Request) -> Response:
     """`?username=demo`: add-task calls counted in the last hour."""

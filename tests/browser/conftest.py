@@ -30,8 +30,11 @@ def browser():
         if os.environ.get("EDMPORTAL_REQUIRE_BROWSER"):
             pytest.fail(reason)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # CI's two cores also run the portal, the worker and the sandbox: give assertions the same
+    # 15 s as actions (a passing assertion returns as soon as it holds).
+    expect.set_options(timeout=15_000)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,

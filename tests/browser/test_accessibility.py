@@ -130,6 +130,10 @@ def tab_to(page, name, *, tag: str | None = None, limit: int = 120) -> dict:
 
 
 def test_main_flows_by_keyboard_alone(page, portal, sandbox, celery_worker, tmp_path):
+    # Playwright intercepts file choosers only while something listens, and switches that on
+    # without waiting: listen from the start, so the Space that opens the chooser below cannot
+    # beat it (under load it did, and the chooser never reached the test).
+    page.on("filechooser", lambda chooser: None)
     page.goto(f"{portal}/login/")
     page.keyboard.type("demo")  # the username field has the focus
     page.keyboard.press("Tab")

@@ -35,7 +35,9 @@ def test_send_now_watch_it_finish_then_schedule_and_cancel(page, portal, sandbox
     page.get_by_label("Contact list").select_option("501")
     page.get_by_label("A range of it").check()
     page.get_by_label("From address no.").fill("3")
-    page.get_by_label("To address no. (empty: to the end)").fill("22")
+    # Typed key by key, as a person does: the count follows keyup, which fill() never sends
+    # (the last count then hung on a later event and now and then never came).
+    page.get_by_label("To address no. (empty: to the end)").press_sequentially("22")
     expect(page.get_by_test_id("recipient-count")).to_contain_text("20 recipients")
     next_step(page)
     page.get_by_label("One mailbox").check()

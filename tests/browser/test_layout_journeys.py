@@ -33,6 +33,8 @@ MAIN_PAGES = [
     "/campaigns/",
     "/campaigns/calendar/",
     "/campaigns/new/",
+    "/analytics/",
+    "/analytics/hygiene/",
     "/domains/",
     "/smtp/",
     "/activity/",

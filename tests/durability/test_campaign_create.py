@@ -61,7 +61,9 @@ def safety_net(worker_queue: str | None, campaign_pk: int) -> None:
 
 @pytest.mark.reliability("durability", area="campaign create")
 @pytest.mark.parametrize("case", ["web process killed mid-create"])
-def test_web_process_killed_while_creating(demo_client, demo_account, fresh_sandbox, tmp_path, case):
+def test_web_process_killed_while_creating(
+    demo_client, demo_account, fresh_sandbox, tmp_path, case
+):
     mirror(demo_account)
     campaign, _ = wizard(demo_client, content={"name": "进程崩溃时创建"})
     hold_add_task(fresh_sandbox)

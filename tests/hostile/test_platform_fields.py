@@ -156,3 +156,56 @@ def test_template_html_runs_only_in_the_sandboxed_preview(hostile, case):
     policy = frame["Content-Security-Policy"]
     assert "sandbox" in policy and "default-src 'none'" in policy
     assert frame["X-Frame-Options"] == "SAMEORIGIN"
+
+
+@pytest.mark.reliability("hostile", area="platform fields")
+@pytest.mark.parametrize("case", ["javascript: link from tracking"])
+def test_tracked_links_from_the_platform_are_never_clickable(
+    demo_client, demo_account, fresh_sandbox, case
+):
+    """§3 reports the URLs of clicked links; a platform (or a template made in its console) can
+    report anything there. The report, the click detail and the export form show it as text."""
+    from apps.analytics import services as analytics
+    from apps.analytics.models import CampaignReport, DetailFetch
+    from apps.analytics.tests.factories import send
+    from apps.campaigns.tests.factories import mirror
+
+    mirror(demo_account)
+    campaign = send(demo_account, fresh_sandbox, track=2, days=0)
+    # Started (its tracked links exist), then the links get the platform's odd URLs.
+    fresh_sandbox.control("POST", f"tasks/{campaign.platform_id}/fast-forward", {"seconds": 60})
+    hostile = {
+        0: "javascript:alert('link')",
+        1: "https://example.com/\"><script>alert('url')</script>",
+    }
+    for position, value in hostile.items():
+        fresh_sandbox.control(
+            "POST", f"tasks/{campaign.platform_id}/links", {"position": position, "url": value}
+        )
+    fresh_sandbox.control(
+        "POST", f"tasks/{campaign.platform_id}/fast-forward", {"seconds": 3 * 86400}
+    )
+    from apps.campaigns.services import campaigns_sync_account
+
+    campaigns_sync_account(account=demo_account, full=True)  # the mirror sees it finished
+    report_page = demo_client.get(reverse("analytics:report", args=[campaign.pk]))
+    assert report_page.status_code == 200
+    report = CampaignReport.objects.get(campaign=campaign)
+    analytics.report_sync(report=report)
+    fetch = DetailFetch.objects.create(
+        account=demo_account, report=report, kind=DetailFetch.Kind.CLICKS
+    )
+    assert analytics.detail_fetch(fetch_id=fetch.pk).state == DetailFetch.State.DONE
+    bodies = {
+        "report": demo_client.get(reverse("analytics:report", args=[campaign.pk])),
+        "clicks": demo_client.get(reverse("analytics:detail", args=[campaign.pk, "clicks"])),
+    }
+    rendered = {}
+    for name, response in bodies.items():
+        assert response.status_code == 200, name
+        rendered[name] = response.content.decode()
+    for name, body in rendered.items():
+        assert not JS_LINK.search(body), name
+        assert "<script>alert('url')" not in body, name
+    assert html.escape(hostile[0]) in rendered["report"]  # shown, as text
+    assert html.escape(hostile[1]) in rendered["report"]

@@ -55,7 +55,14 @@ def inject(fresh_sandbox, settings):
 @pytest.fixture
 def sweep(inject, settings):
     """`inject`, tuned for sweeps over many pages: one attempt per read (retries are tested by
-    each area's passing-fault test) and a half-second read timeout (the fault holds for 3 s)."""
+    each area's passing-fault test), a half-second read timeout and a `timeout` fault that
+    holds requests for 1.5 s."""
     settings.UMAIL_READ_RETRIES = 0
     settings.UMAIL_READ_TIMEOUT = 0.5
-    return inject
+
+    def sweep(**spec):
+        if spec.get("kind") == "timeout":
+            spec = {**spec, "delay": 1.5}  # still three read timeouts; a shorter drain after
+        return inject(**spec)
+
+    return sweep

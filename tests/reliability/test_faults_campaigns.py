@@ -180,7 +180,9 @@ def _live_sync(ctx):
 
 def _live_check(ctx):
     after = Campaign.objects.filter(pk=ctx["waiting"].pk).values().get()
-    changed = [k for k in ("status", "platform_id", "local_state") if after[k] != ctx["live_before"][k]]
+    changed = [
+        k for k in ("status", "platform_id", "local_state") if after[k] != ctx["live_before"][k]
+    ]
     return [f"a failed live sync changed {changed}"] if changed else []
 
 

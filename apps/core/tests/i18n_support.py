@@ -19,9 +19,9 @@ import tokenize
 from html.parser import HTMLParser
 from pathlib import Path
 
-# Sections being built right now by other issues (campaigns: issue 5, analytics: issue 6). Their
-# strings join the checks when they land: remove them here and run `make messages`.
-PENDING = ("analytics/",)
+# Sections still being built by another issue (paths like "analytics/"): their strings and pages
+# are left out of the checks until they land. Empty: every section is checked.
+PENDING: tuple[str, ...] = ()
 
 
 def only_in_pending(entry) -> bool:
@@ -92,6 +92,7 @@ TECHNICAL = {
     "redis",
     "celery",
     "JSON",
+    "XML",
 }
 SKIP_TAGS = {"script", "style", "code", "pre", "kbd", "samp", "textarea", "svg", "iframe"}
 VOID_TAGS = {

@@ -29,6 +29,9 @@ from django.utils import timezone
 from apps.accounts.models import Membership
 from apps.accounts.preferences import preference_update
 from apps.accounts.tests.factories import member
+from apps.analytics import services as analytics_services
+from apps.analytics.models import CampaignReport, HygieneRun
+from apps.analytics.tests import factories as analytics_factories
 from apps.campaigns.models import ABTest, ResendJob
 from apps.campaigns.tests import factories as campaigns_factories
 from apps.contacts import services as contacts_services
@@ -182,6 +185,19 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
         recipients=25,
         added=12,
     )
+    # Analytics: a campaign really sent and tracked on the sandbox's clock, its report, the
+    # openers fetched, and the list hygiene run that followed it.
+    analytics_services.hygiene_update_settings(
+        account=account, user=None, enabled=True, remove_from_lists=False
+    )
+    hygiene_list = analytics_factories.make_list(account, "清洗测试", analytics_factories.LINES)
+    reported = analytics_factories.send(account, fresh_sandbox, list_id=hygiene_list, track=2)
+    analytics_services.reports_sync_due()
+    report = CampaignReport.objects.get(campaign=reported)
+    run = HygieneRun.objects.get(report=report)
+    analytics_services.hygiene_collect(run_id=run.pk)
+    fetch = analytics_services.detail_request(report=report, kind="opens")
+    analytics_services.detail_fetch(fetch_id=fetch.pk)
     viewer = Client()
     viewer.force_login(member(account, username="viewer-member", role="viewer"))
     lonely = Client()
@@ -216,6 +232,8 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
             "sent": sent.pk,
             "ab": ab.pk,
             "resend": resend.pk,
+            "reported": reported.pk,
+            "hygiene": run.pk,
         },
     }
 
@@ -369,6 +387,18 @@ def visits(ids: dict, language: str) -> list[Visit]:
             reverse("campaigns:resend-job", args=[ids["resend"]]),
             htmx=True,
         ),
+        # Analytics
+        Visit("statistics", reverse("analytics:index")),
+        Visit("report", reverse("analytics:report", args=[ids["reported"]])),
+        Visit("openers", reverse("analytics:detail", args=[ids["reported"], "opens"])),
+        Visit("clickers", reverse("analytics:detail", args=[ids["reported"], "clicks"])),
+        Visit(
+            "detail status",
+            reverse("analytics:detail-status", args=[ids["reported"], "opens"]),
+            htmx=True,
+        ),
+        Visit("hygiene", reverse("analytics:hygiene")),
+        Visit("hygiene run", reverse("analytics:hygiene-run", args=[ids["hygiene"]])),
         # Domains
         Visit("domains", reverse("domains:index")),
         Visit("domain", reverse("domains:detail", args=[dom])),
