@@ -298,7 +298,25 @@ def _add_point(report: CampaignReport, before: tuple | None) -> bool:
     return True
 
 
+def _synced_meanwhile(report: CampaignReport) -> bool:
+    """Lock the report's row for the rest of the chunk's transaction and tell whether another
+    sync saved it since this one loaded it. A report whose campaign changed is due again despite
+    its lease (so a job redelivered after a worker crash finds it); two jobs may then hold it at
+    once: the second waits here for the first and, finding it synced, adds nothing. Other
+    claimers skip the locked row."""
+    current = (
+        CampaignReport.objects.select_for_update()
+        .filter(pk=report.pk)
+        .values_list("synced_at", flat=True)
+        .first()
+    )
+    return current != report.synced_at
+
+
 def _sync_one(client, report: CampaignReport, day_rows: dict, counts: SyncCounts) -> None:
+    if _synced_meanwhile(report):
+        counts.skipped += 1
+        return
     campaign = report.campaign
     now = timezone.now()
     fetched_before = report.stats_synced_at is not None or report.tracking_synced_at is not None

@@ -130,20 +130,7 @@ class Topology:
             ],
         )
         for node in self.worker_nodes:
-            self._spawn(
-                f"worker-{node}",
-                [
-                    "-m",
-                    "celery",
-                    "--app=edmportal",
-                    "worker",
-                    "--loglevel=INFO",
-                    "--concurrency=1",
-                    "--without-gossip",
-                    "--without-mingle",
-                    f"--hostname={node}@%h",
-                ],
-            )
+            self._spawn_worker(node)
         self._spawn(
             "beat",
             [
@@ -172,6 +159,35 @@ class Topology:
                 logs = "\n".join(f"--- {n}\n{p.output()[-2000:]}" for n, p in self.procs.items())
                 raise RuntimeError(f"not ready in {timeout:.0f} s: {waiting}\n{logs}")
             time.sleep(0.2)
+
+    def _spawn_worker(self, node: str) -> Proc:
+        return self._spawn(
+            f"worker-{node}",
+            [
+                "-m",
+                "celery",
+                "--app=edmportal",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname={node}@%h",
+            ],
+        )
+
+    def revive_workers(self, timeout: float = 60) -> None:
+        """Start again the worker nodes an earlier scenario killed (their logs start afresh)."""
+        dead = [n for n in self.worker_nodes if not self.procs[f"worker-{n}"].alive]
+        for node in dead:
+            self._spawn_worker(node)
+        deadline = time.monotonic() + timeout
+        for node in dead:
+            proc = self.procs[f"worker-{node}"]
+            while f"{node}@{self.hostname} ready" not in proc.output():
+                if not proc.alive or time.monotonic() > deadline:
+                    raise RuntimeError(f"worker {node} did not start:\n{proc.output()[-4000:]}")
+                time.sleep(0.2)
 
     def web_answers(self) -> bool:
         try:
