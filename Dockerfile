@@ -44,6 +44,5 @@ USER edmportal
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=8)"]
-CMD ["gunicorn", "edmportal.wsgi:application", "--bind=0.0.0.0:8000", "--timeout=60", \
-     "--graceful-timeout=30", "--max-requests=1000", "--max-requests-jitter=100", \
-     "--worker-tmp-dir=/dev/shm"]
+# Workers, time limits and recycling: gunicorn.conf.py (read from the working directory).
+CMD ["gunicorn", "edmportal.wsgi:application"]
