@@ -10,6 +10,13 @@ The helper imports no Django and makes no connection: it only turns bytes into C
 is broken (or the platform's `<result>` error) makes it exit non-zero; `csv_stream()` then raises
 MalformedReply (or yields the `<result>` element through ResultRoot) once the rows it wrote are
 consumed, so a caller storing in a transaction stores nothing.
+
+Parsing is the slow part (expat calls Python for every element), so a reply of rows is split
+between several helpers (`PARSERS`, one per CPU up to two): the portal checks the whole reply
+with expat alone, which calls no Python and is quick, cuts it after whole rows and deals the
+stretches out in turn, each helper reading a document of its own (`<data>`, its stretches,
+`</data>`) and answering in length-prefixed frames of whole CSV rows, which the portal passes on
+as they come: the rows' order is not kept (COPY does not need it).
 """
 
 from __future__ import annotations
@@ -17,7 +24,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
+import os
+import re
+import selectors
+import struct
 import subprocess
 import sys
 import threading
@@ -30,6 +42,13 @@ from .errors import MalformedReply
 
 ROOT = Path(__file__).resolve().parents[2]
 _RESULT_EXIT, _MALFORMED_EXIT = 3, 2
+PARSERS = max(1, min(2, os.cpu_count() or 1))
+_FRAME = struct.Struct(">I")
+_MAX_ROW = 16 << 20  # bytes without a row's end: not a reply of rows
+# The start of a reply up to the end of its root element's start tag.
+_ROOT_START = re.compile(
+    rb"\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>", re.DOTALL
+)
 
 
 def csv_stream(
@@ -41,21 +60,50 @@ def csv_stream(
     times: Sequence[str] = (),
     defaults: dict[str, str] | None = None,
     prefix: Sequence[str] = (),
+    parsers: int | None = None,
 ) -> Iterator[bytes]:
     """CSV bytes of the rows (`prefix` then `fields`; empty fields get their `defaults`; times in
-    `times` that are the platform's "0000-00-00 …" are left empty), parsed by a helper process
-    as `chunks` are fed to it."""
-    spec = json.dumps(
-        {"tag": tag, "fields": list(fields), "roots": list(roots), "times": list(times),
-         "defaults": defaults or {}, "prefix": [str(p) for p in prefix]}
-    )  # fmt: skip
+    `times` that are the platform's "0000-00-00 …" are left empty), parsed by `parsers` helper
+    processes (default PARSERS) as `chunks` are fed to them."""
+    spec = {
+        "tag": tag, "fields": list(fields), "roots": list(roots), "times": list(times),
+        "defaults": defaults or {}, "prefix": [str(p) for p in prefix],
+    }  # fmt: skip
+    parsers = PARSERS if parsers is None else max(1, parsers)
+    stream = xml._utf8_chunks(chunks)
+    head = b""
+    for chunk in stream:  # enough of the start to see the root element
+        head += chunk
+        if _ROOT_START.match(head) or len(head) >= 1 << 16:
+            break
+    stream = itertools.chain([head], stream)
+    match = _ROOT_START.match(head)
+    root = match.group(1).decode("utf-8", "replace") if match else None
+    if parsers == 1 or root not in roots:
+        # One helper reads the reply as it is: an error reply, or nothing to share out.
+        yield from _csv_one(stream, spec)
+    else:
+        yield from _csv_shared(stream, spec, root, match.end(), parsers)
+
+
+def _spawn(spec: dict) -> subprocess.Popen:
     proc = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "apps.umail.records", spec],
+        [sys.executable, "-m", "apps.umail.records", json.dumps(spec)],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    with contextlib.suppress(OSError):  # bigger pipes: fewer stalls between feeder and helper
+        import fcntl
+
+        for stream in (proc.stdin, proc.stdout):
+            fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    return proc
+
+
+def _csv_one(chunks: Iterable[bytes], spec: dict) -> Iterator[bytes]:
+    proc = _spawn(spec)
     failure: list[BaseException] = []
 
     def feed() -> None:
@@ -89,6 +137,10 @@ def csv_stream(
             stream.close()
     if failure:
         raise failure[0]
+    _raise_for_exit(code, error)
+
+
+def _raise_for_exit(code: int, error: str) -> None:
     if code == _RESULT_EXIT:
         found = json.loads(error)
         element = Element("result")
@@ -101,11 +153,122 @@ def csv_stream(
         raise MalformedReply(error.strip() or f"The reply could not be parsed (exit {code}).")
 
 
+def _checker():
+    """defusedxml's expat parser with no Python callbacks: it checks a reply (well-formed,
+    no DTD or entities) at C speed and builds nothing."""
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    expat = DefusedXMLParser(forbid_dtd=True).parser  # keeps defusedxml's DTD handlers
+    for handler in (
+        "StartElementHandler", "EndElementHandler", "CharacterDataHandler", "CommentHandler",
+        "ProcessingInstructionHandler", "DefaultHandlerExpand", "StartNamespaceDeclHandler",
+        "EndNamespaceDeclHandler",
+    ):  # fmt: skip
+        setattr(expat, handler, None)
+    return expat
+
+
+def _csv_shared(
+    chunks: Iterable[bytes], spec: dict, root: str, body_start: int, parsers: int
+) -> Iterator[bytes]:
+    """The reply's rows shared out among `parsers` helpers (see the module's docstring)."""
+    from xml.etree.ElementTree import ParseError
+    from xml.parsers.expat import ExpatError
+
+    from defusedxml import DefusedXmlException
+
+    spec = {**spec, "roots": [root], "framed": True}
+    procs = [_spawn(spec) for _ in range(parsers)]
+    close = f"</{spec['tag']}>".encode()
+    failure: list[BaseException] = []
+
+    def feed() -> None:
+        checker = _checker()
+        complete = False
+        try:
+            for proc in procs:
+                proc.stdin.write(f"<{root}>".encode())
+            pending, turn, first = b"", 0, True
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                checker.Parse(chunk, False)
+                if first:  # what precedes the rows (declaration, root start tag) was checked
+                    chunk, first = chunk[body_start:], False
+                pending += chunk
+                cut = pending.rfind(close)
+                if cut < 0:
+                    if len(pending) > _MAX_ROW:
+                        raise ValueError(f"no {close.decode()} in {_MAX_ROW} bytes")
+                    continue
+                cut += len(close)
+                procs[turn].stdin.write(pending[:cut])
+                pending, turn = pending[cut:], (turn + 1) % parsers
+            if first:
+                raise MalformedReply("The platform sent an empty reply.")
+            checker.Parse(b"", True)
+            complete = True
+        except (ExpatError, ParseError, DefusedXmlException, ValueError) as exc:
+            failure.append(MalformedReply(f"The platform's reply is not valid XML ({exc})."))
+        except BrokenPipeError:
+            pass  # a helper stopped (a broken reply): its exit status says why
+        except BaseException as exc:  # e.g. the platform's connection dropped
+            failure.append(exc)
+        finally:
+            for proc in procs:
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    if complete:  # a cut-off document makes the helper fail, as it should
+                        proc.stdin.write(f"</{root}>".encode())
+                    proc.stdin.close()
+
+    feeder = threading.Thread(target=feed, name="records-feed", daemon=True)
+    feeder.start()
+    try:
+        selector = selectors.DefaultSelector()
+        buffers = {}
+        for proc in procs:
+            selector.register(proc.stdout, selectors.EVENT_READ, proc)
+            buffers[proc.pid] = b""
+        open_pipes = len(procs)
+        while open_pipes:
+            for key, _ in selector.select():
+                proc = key.data
+                block = os.read(key.fd, 1 << 20)
+                if not block:
+                    selector.unregister(key.fileobj)
+                    open_pipes -= 1
+                    continue
+                data = buffers[proc.pid] + block
+                at = 0
+                while len(data) - at >= _FRAME.size:
+                    (size,) = _FRAME.unpack_from(data, at)
+                    if len(data) - at - _FRAME.size < size:
+                        break
+                    yield data[at + _FRAME.size : at + _FRAME.size + size]
+                    at += _FRAME.size + size
+                buffers[proc.pid] = data[at:]
+        selector.close()
+        feeder.join()
+        outcomes = [(proc.wait(), proc.stderr.read().decode("utf-8", "replace")) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for stream in (proc.stdout, proc.stderr):
+                stream.close()
+    if failure:
+        raise failure[0]
+    for code, error in outcomes:
+        _raise_for_exit(code, error)
+
+
 def _helper(spec: dict, source, sink) -> int:
     times = set(spec["times"])
     positions = [i for i, name in enumerate(spec["fields"]) if name in times]
     defaults = [(spec["fields"].index(k), v) for k, v in spec["defaults"].items()]
     prefix = spec["prefix"]
+    framed = spec.get("framed", False)  # whole rows in length-prefixed frames (shared replies)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     chunks = iter(lambda: source.read(1 << 16), b"")
@@ -121,7 +284,8 @@ def _helper(spec: dict, source, sink) -> int:
             if prefix:
                 batch = [[*prefix, *row] for row in batch]
             writer.writerows(batch)
-            sink.write(buffer.getvalue().encode("utf-8"))
+            out = buffer.getvalue().encode("utf-8")
+            sink.write(_FRAME.pack(len(out)) + out if framed else out)
             buffer.seek(0)
             buffer.truncate()
     except xml.ResultRoot as reply:

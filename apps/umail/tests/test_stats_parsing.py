@@ -294,3 +294,49 @@ def test_csv_stream_blanks_the_platforms_zero_times():
         )
     ).decode()
     assert out.splitlines() == ["violatte@coolreall.com,2017-07-04 18:00:00", "1595936793@qq.com,"]
+
+
+def _openers(n: int, *, extra: str = "") -> bytes:
+    rows = "".join(
+        f"\n <user><email><![CDATA[r{i}@例子.cn]]></email><open_total>{i}</open_total>"
+        f"{extra}</user>"
+        for i in range(n)
+    )
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<data>{rows}\n</data>\n'.encode()
+
+
+@pytest.mark.parametrize("size", [7, 100, 4096, 1 << 16])
+def test_csv_stream_shares_a_reply_among_helpers_and_loses_no_row(size):
+    from apps.umail import records
+
+    body = _openers(3000, extra="<!-- a comment --><ip>1.2.3.4</ip>")
+    chunks = [body[i : i + size] for i in range(0, len(body), size)]
+    fields = ("email", "open_total")
+    one = b"".join(records.csv_stream(iter(chunks), "user", fields, parsers=1)).decode()
+    three = b"".join(records.csv_stream(iter(chunks), "user", fields, parsers=3)).decode()
+    assert len(one.splitlines()) == 3000
+    assert sorted(three.splitlines()) == sorted(one.splitlines())  # order is not kept
+    assert "r2999@例子.cn,2999" in three.splitlines()
+
+
+def test_csv_stream_shared_fails_like_one_helper():
+    from apps.umail import records
+
+    body = _openers(2000)
+    broken = [
+        body[: len(body) // 2] + b"</user></data>",  # tags that do not balance
+        body[:-30],  # cut off
+        body.replace(b"<data>", b'<!DOCTYPE data [<!ENTITY e "x">]><data>'),
+        body.replace(b"<open_total>1500<", b"<open_total>&undefined;<"),
+        body.replace(b"r1000@", b"\xff\xfe"),  # not UTF-8 (nor GB18030)
+    ]
+    for bad in broken:
+        chunks = [bad[i : i + 999] for i in range(0, len(bad), 999)]
+        for parsers in (1, 2):
+            with pytest.raises(MalformedReply):
+                b"".join(records.csv_stream(iter(chunks), "user", ("email",), parsers=parsers))
+    with pytest.raises(xml.ResultRoot):
+        b"".join(records.csv_stream([canned("task-error.xml")], "user", ("email",), parsers=2))
+    gbk = _openers(50).decode().replace("UTF-8", "GBK").encode("gbk")
+    out = b"".join(records.csv_stream([gbk[:333], gbk[333:]], "user", ("email",), parsers=2))
+    assert sorted(out.decode().splitlines()) == sorted(f"r{i}@例子.cn" for i in range(50))
