@@ -12,13 +12,14 @@ Target (issue 6): parse and store a million-row reply in under 15 s with memory 
 2. The file is served over HTTP by a separate process (`python -m http.server`), so the portal
    side reads it exactly as from the platform: `requests` streaming, the transport's checks.
 3. Each way of reading it runs in a fresh Python process (its peak RSS is its own):
-   * **stream + store** (the portal's path): `TrackingAPI.open_detail_records` (defusedxml's
-     parser with lean callbacks) into `detail_store.store_openers` (COPY on PostgreSQL, one
-     transaction) — what `DetailFetch` downloads do;
+   * **stream + store** (the portal's path): `TrackingAPI.open_detail_csv` (the reply checked
+     by expat and shared among two parsing helpers, apps/umail/records.py) into
+     `detail_store.store_openers` (COPY on PostgreSQL, one transaction) — what `DetailFetch`
+     downloads do;
    * **iter_children** (no store): the element-per-opener streaming reader and dataclasses;
    * **whole document** (no store): the reply read whole, `xml.parse`, a dataclass per opener.
-   The table gives seconds, CPU seconds and peak RSS (the portal's helper process that parses
-   while the portal writes, when there is one, is added to both) and how much RSS grew.
+   The table gives seconds, CPU seconds and peak RSS (the portal's helper processes that parse
+   while the portal writes, when there are any, are added to both) and how much RSS grew.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def helpers_peak_mb(stop, found: list[float]) -> None:
-    """Poll the peak RSS (VmHWM, reset by exec) of this process's children until `stop` is set:
-    getrusage's figure for children counts the parent's image they were forked from."""
+def helpers_peak_mb(stop, found: dict[str, float]) -> None:
+    """Poll the peak RSS (VmHWM, reset by exec) of each of this process's children until `stop`
+    is set: getrusage's figure for children counts the parent's image they were forked from.
+    The helpers run at once, so their peaks add up."""
     while not stop.wait(0.1):
         for children in Path("/proc/self/task").glob("*/children"):
             for pid in children.read_text().split():
@@ -57,7 +59,7 @@ def helpers_peak_mb(stop, found: list[float]) -> None:
                     continue
                 for line in status.splitlines():
                     if line.startswith("VmHWM:"):
-                        found.append(int(line.split()[1]) / 1024)
+                        found[pid] = max(found.get(pid, 0.0), int(line.split()[1]) / 1024)
 
 
 def current_rss_mb() -> float:
@@ -199,7 +201,7 @@ def child(mode: str, url: str, database: str) -> None:
     import threading
 
     before = current_rss_mb()
-    stop, helper_peaks = threading.Event(), [0.0]
+    stop, helper_peaks = threading.Event(), {}
     watcher = threading.Thread(target=helpers_peak_mb, args=(stop, helper_peaks), daemon=True)
     watcher.start()
     cpu = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
@@ -224,7 +226,7 @@ def child(mode: str, url: str, database: str) -> None:
     cpu_seconds = sum(split)
     stop.set()
     watcher.join()
-    peak = peak_rss_mb() + max(helper_peaks)
+    peak = peak_rss_mb() + sum(helper_peaks.values())
     stored = None
     if setup is not None:
         from apps.analytics.models import OpenRecord
@@ -338,10 +340,11 @@ def main() -> None:
     if "store" in results:
         r = results["store"]
         print(
-            f"  (stream + store: {r['cpu_helper']:.1f} CPU s in the parsing helper process, "
+            f"  (stream + store: {r['cpu_helper']:.1f} CPU s in the parsing helper processes, "
             f"{r['cpu'] - r['cpu_helper']:.1f} in the portal's; PostgreSQL's not counted)"
         )
-        ok = r["seconds"] < 15 and r["peak"] < 150 and r["stored"] == args.rows
+        # Every row of the reply stored (the sandbox's opener count is near, not exactly, --rows).
+        ok = r["seconds"] < 15 and r["peak"] < 150 and r["stored"] == r["rows"]
         print(f"\ntarget (< 15 s, < 150 MB, every row stored): {'met' if ok else 'MISSED'}"
               f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")  # fmt: skip
 
