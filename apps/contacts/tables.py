@@ -68,10 +68,17 @@ class AddressTable(tables.Table):
             "actions",
         )
 
-    def __init__(self, *args, var_labels: dict[str, str], show_list: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        var_labels: dict[str, str],
+        show_list: bool = False,
+        variables=VAR_FIELDS,
+        **kwargs,
+    ):
         extra = [
             (var, tables.Column(verbose_name=var_labels.get(var) or var, default=""))
-            for var in VAR_FIELDS
+            for var in variables
         ]
         exclude = () if show_list else ("list_id",)
         super().__init__(*args, extra_columns=extra, exclude=exclude, **kwargs)

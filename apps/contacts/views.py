@@ -32,7 +32,7 @@ from .forms import (
     field_label,
 )
 from .importing import FIELDS, ImportFileError
-from .models import ImportJob, MailList
+from .models import VAR_FIELDS, ImportJob, MailList
 from .tables import AddressTable, ImportJobTable, MailListTable
 
 logger = logging.getLogger(__name__)
@@ -211,6 +211,7 @@ class PlatformPages:
         self.per_page = per_page
         first = fetch(page, per_page)  # may raise UmailError: the view catches it
         self.total = first.total
+        self.shown = first.addresses  # the page the table shows
         self._pages = {page: first.addresses}
 
     def __len__(self) -> int:
@@ -253,8 +254,18 @@ def _address_table(request, *, list_id: int | None, labels: dict[str, str]):
     except UmailError as exc:
         _platform_error(request, exc)
         data = []
+    # Variables the list has named, or that an address on this page has: ten empty columns would
+    # only push the table off the screen (and cost a tenth of a second to render).
+    shown = data.shown if isinstance(data, PlatformPages) else []
+    variables = [
+        var
+        for var in VAR_FIELDS
+        if labels.get(var, var) != var or any(getattr(a, var, "") for a in shown)
+    ]
     # Wrapped so django-tables2 keeps the lazy sequence instead of copying it into a list.
-    table = AddressTable(TableListData(data), var_labels=labels, show_list=list_id is None)
+    table = AddressTable(
+        TableListData(data), var_labels=labels, show_list=list_id is None, variables=variables
+    )
     try:
         RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     except UmailError as exc:  # a later page fetched by the paginator failed
