@@ -52,10 +52,10 @@ class LinkTable(tables.Table):
     url = tables.Column(verbose_name=_("Link"))
     share = tables.Column(verbose_name=_("Share of clickers"), empty_values=(), orderable=False)
     # Named here: the table gets a list, so django-tables2 cannot read the model's field names.
-    click_unique = tables.Column(verbose_name=_("unique clicks"))
-    click_total = tables.Column(verbose_name=_("clicks"))
-    click_first = tables.DateTimeColumn(verbose_name=_("first click"), format=DATETIME, default="—")
-    click_last = tables.DateTimeColumn(verbose_name=_("last click"), format=DATETIME, default="—")
+    click_unique = tables.Column(verbose_name=_("Unique clicks"))
+    click_total = tables.Column(verbose_name=_("Clicks"))
+    click_first = tables.DateTimeColumn(verbose_name=_("First click"), format=DATETIME, default="—")
+    click_last = tables.DateTimeColumn(verbose_name=_("Last click"), format=DATETIME, default="—")
 
     class Meta:
         model = LinkStat
