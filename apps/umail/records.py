@@ -127,17 +127,34 @@ def _csv_one(chunks: Iterable[bytes], spec: dict) -> Iterator[bytes]:
                 break
             yield block
         feeder.join()
-        error = proc.stderr.read().decode("utf-8", "replace")
-        code = proc.wait()
+        outcome = _outcome(proc)
     finally:
+        _reap([proc])
+    _raise_for_outcomes(failure, [outcome])
+
+
+def _outcome(proc: subprocess.Popen) -> tuple[int, str]:
+    """A finished helper's exit status and what it said (read first: a full pipe would block)."""
+    error = proc.stderr.read().decode("utf-8", "replace")
+    return proc.wait(), error
+
+
+def _reap(procs: list[subprocess.Popen]) -> None:
+    """Stop helpers still running (the caller stopped reading early) and close their pipes."""
+    for proc in procs:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         for stream in (proc.stdout, proc.stderr):
             stream.close()
+
+
+def _raise_for_outcomes(failure: list[BaseException], outcomes: list[tuple[int, str]]) -> None:
+    """The feeding's failure first (the reply's own fault), then the first helper's."""
     if failure:
         raise failure[0]
-    _raise_for_exit(code, error)
+    for code, error in outcomes:
+        _raise_for_exit(code, error)
 
 
 def _raise_for_exit(code: int, error: str) -> None:
@@ -249,18 +266,10 @@ def _csv_shared(
                 buffers[proc.pid] = data[at:]
         selector.close()
         feeder.join()
-        outcomes = [(proc.wait(), proc.stderr.read().decode("utf-8", "replace")) for proc in procs]
+        outcomes = [_outcome(proc) for proc in procs]
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for stream in (proc.stdout, proc.stderr):
-                stream.close()
-    if failure:
-        raise failure[0]
-    for code, error in outcomes:
-        _raise_for_exit(code, error)
+        _reap(procs)
+    _raise_for_outcomes(failure, outcomes)
 
 
 def _helper(spec: dict, source, sink) -> int:
