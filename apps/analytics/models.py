@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.campaigns.models import TrackingNumbers
+
 #: §2.3 failure types (codes as §2.3.2 prints them).
 FAIL_TYPE_LABELS = {
     1: _("Mailbox does not exist"),
@@ -24,7 +26,7 @@ FAIL_TYPE_LABELS = {
 }
 
 
-class CampaignReport(models.Model):
+class CampaignReport(TrackingNumbers):
     """One campaign's statistics as last synced: §2.4 (delivery) and §3.1 (tracking)."""
 
     account = models.ForeignKey(
@@ -57,16 +59,6 @@ class CampaignReport(models.Model):
     stats_synced_at = models.DateTimeField(_("statistics synced at"), null=True, blank=True)
 
     # §3.1
-    real_send_count = models.BigIntegerField(_("actually sent"), default=0)
-    error_send_count = models.BigIntegerField(_("failed"), default=0)
-    open_unique = models.BigIntegerField(_("unique opens"), default=0)
-    open_total = models.BigIntegerField(_("opens"), default=0)
-    click_unique = models.BigIntegerField(_("unique clicks"), default=0)
-    click_total = models.BigIntegerField(_("clicks"), default=0)
-    open_first = models.DateTimeField(_("first open"), null=True, blank=True)
-    open_last = models.DateTimeField(_("last open"), null=True, blank=True)
-    click_first = models.DateTimeField(_("first click"), null=True, blank=True)
-    click_last = models.DateTimeField(_("last click"), null=True, blank=True)
     open_rate = models.DecimalField(
         _("open rate"), max_digits=7, decimal_places=2, null=True, blank=True
     )

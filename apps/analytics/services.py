@@ -35,6 +35,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.accounts.clients import client_for_account
+from apps.campaigns.models import tracking_numbers
 from apps.umail.errors import MalformedReply, PlatformRejected, RateLimited, UmailError
 from apps.umail.stats import ALL_FAILURES, HARD_FAILURES
 from apps.umail.tasks import parse_platform_time
@@ -226,16 +227,8 @@ def _apply_overview(report: CampaignReport, overview) -> None:
     report.track_id = overview.track_id or report.track_id
     report.stat_task_id = overview.task_id or report.stat_task_id
     report.task_ident = overview.task_sn or report.task_ident
-    report.real_send_count = overview.real_send_count
-    report.error_send_count = overview.error_send_count
-    report.open_unique = overview.open_unique
-    report.open_total = overview.open_total
-    report.click_unique = overview.click_unique
-    report.click_total = overview.click_total
-    report.open_first = overview.first_open_at
-    report.open_last = overview.last_open_at
-    report.click_first = overview.first_click_at
-    report.click_last = overview.last_click_at
+    for name, value in tracking_numbers(overview).items():
+        setattr(report, name, value)
     report.open_rate = overview.open_percent
     report.click_rate = overview.click_percent
     report.tracking_synced_at = timezone.now()

@@ -247,15 +247,25 @@ class Campaign(models.Model):
         return max(0, min(100, round(100 * done / self.planned_count)))
 
 
-class TrackingSnapshot(models.Model):
-    """§3.1 as last fetched for a campaign (the analytics section extends this)."""
+def tracking_numbers(overview) -> dict:
+    """§3.1's counts and times from a TrackOverview, by the field names of TrackingNumbers."""
+    return {
+        "real_send_count": overview.real_send_count,
+        "error_send_count": overview.error_send_count,
+        "open_unique": overview.open_unique,
+        "open_total": overview.open_total,
+        "click_unique": overview.click_unique,
+        "click_total": overview.click_total,
+        "open_first": overview.first_open_at,
+        "open_last": overview.last_open_at,
+        "click_first": overview.first_click_at,
+        "click_last": overview.last_click_at,
+    }
 
-    campaign = models.OneToOneField(
-        Campaign, on_delete=models.CASCADE, related_name="tracking", verbose_name=_("campaign")
-    )
-    track_id = models.BigIntegerField(_("tracking id"), null=True, blank=True)
-    stat_task_id = models.BigIntegerField(_("statistics task id"), null=True, blank=True)
-    send_count = models.BigIntegerField(_("sent"), default=0)
+
+class TrackingNumbers(models.Model):
+    """§3.1's counts and times, as the campaign's snapshot and the analytics report keep them."""
+
     real_send_count = models.BigIntegerField(_("actually sent"), default=0)
     error_send_count = models.BigIntegerField(_("failed"), default=0)
     open_unique = models.BigIntegerField(_("unique opens"), default=0)
@@ -266,6 +276,20 @@ class TrackingSnapshot(models.Model):
     open_last = models.DateTimeField(_("last open"), null=True, blank=True)
     click_first = models.DateTimeField(_("first click"), null=True, blank=True)
     click_last = models.DateTimeField(_("last click"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class TrackingSnapshot(TrackingNumbers):
+    """§3.1 as last fetched for a campaign (the analytics report keeps it with §2.4 and more)."""
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="tracking", verbose_name=_("campaign")
+    )
+    track_id = models.BigIntegerField(_("tracking id"), null=True, blank=True)
+    stat_task_id = models.BigIntegerField(_("statistics task id"), null=True, blank=True)
+    send_count = models.BigIntegerField(_("sent"), default=0)
     open_ratio = models.DecimalField(
         _("open rate"), max_digits=7, decimal_places=2, null=True, blank=True
     )

@@ -44,7 +44,14 @@ from apps.umail.errors import (
 from apps.umail.tasks import BEIJING, SendTask, TaskParams
 
 from . import ratelimit
-from .models import ABTest, Campaign, CampaignSync, ResendJob, TrackingSnapshot
+from .models import (
+    ABTest,
+    Campaign,
+    CampaignSync,
+    ResendJob,
+    TrackingSnapshot,
+    tracking_numbers,
+)
 from .selectors import recipient_count
 
 logger = logging.getLogger(__name__)
@@ -702,16 +709,7 @@ def _store_overview(campaign: Campaign, overview) -> TrackingSnapshot:
             "track_id": overview.track_id,
             "stat_task_id": overview.task_id,
             "send_count": overview.send_count,
-            "real_send_count": overview.real_send_count,
-            "error_send_count": overview.error_send_count,
-            "open_unique": overview.open_unique,
-            "open_total": overview.open_total,
-            "click_unique": overview.click_unique,
-            "click_total": overview.click_total,
-            "open_first": overview.first_open_at,
-            "open_last": overview.last_open_at,
-            "click_first": overview.first_click_at,
-            "click_last": overview.last_click_at,
+            **tracking_numbers(overview),
             "open_ratio": overview.open_percent,
             "click_ratio": overview.click_percent,
             "fetched_at": timezone.now(),
