@@ -43,6 +43,7 @@ from .errors import MalformedReply
 ROOT = Path(__file__).resolve().parents[2]
 _RESULT_EXIT, _MALFORMED_EXIT = 3, 2
 PARSERS = max(1, min(2, os.cpu_count() or 1))
+SHARE_FROM = 1 << 20  # bytes: a smaller reply is parsed by one helper (one process to start)
 _FRAME = struct.Struct(">I")
 _MAX_ROW = 16 << 20  # bytes without a row's end: not a reply of rows
 # The start of a reply up to the end of its root element's start tag.
@@ -71,16 +72,21 @@ def csv_stream(
     }  # fmt: skip
     parsers = PARSERS if parsers is None else max(1, parsers)
     stream = xml._utf8_chunks(chunks)
-    head = b""
-    for chunk in stream:  # enough of the start to see the root element
-        head += chunk
-        if _ROOT_START.match(head) or len(head) >= 1 << 16:
+    # The start, up to SHARE_FROM bytes: enough to see the root element and whether the reply
+    # is big enough to be worth starting more than one helper.
+    pieces, size, ended = [], 0, True
+    for chunk in stream:
+        pieces.append(chunk)
+        size += len(chunk)
+        if size >= SHARE_FROM:
+            ended = False
             break
+    head = b"".join(pieces)
     stream = itertools.chain([head], stream)
     match = _ROOT_START.match(head)
     root = match.group(1).decode("utf-8", "replace") if match else None
-    if parsers == 1 or root not in roots:
-        # One helper reads the reply as it is: an error reply, or nothing to share out.
+    if parsers == 1 or ended or root not in roots:
+        # One helper reads the reply as it is: a small reply, an error reply, one CPU.
         yield from _csv_one(stream, spec)
     else:
         yield from _csv_shared(stream, spec, root, match.end(), parsers)

@@ -306,10 +306,11 @@ def _openers(n: int, *, extra: str = "") -> bytes:
 
 
 @pytest.mark.parametrize("size", [7, 100, 4096, 1 << 16])
-def test_csv_stream_shares_a_reply_among_helpers_and_loses_no_row(size):
+def test_csv_stream_shares_a_reply_among_helpers_and_loses_no_row(size, monkeypatch):
     from apps.umail import records
 
     body = _openers(3000, extra="<!-- a comment --><ip>1.2.3.4</ip>")
+    monkeypatch.setattr(records, "SHARE_FROM", 10_000)  # shared from the first 10 kB
     chunks = [body[i : i + size] for i in range(0, len(body), size)]
     fields = ("email", "open_total")
     one = b"".join(records.csv_stream(iter(chunks), "user", fields, parsers=1)).decode()
@@ -319,9 +320,10 @@ def test_csv_stream_shares_a_reply_among_helpers_and_loses_no_row(size):
     assert "r2999@例子.cn,2999" in three.splitlines()
 
 
-def test_csv_stream_shared_fails_like_one_helper():
+def test_csv_stream_shared_fails_like_one_helper(monkeypatch):
     from apps.umail import records
 
+    monkeypatch.setattr(records, "SHARE_FROM", 4_000)
     body = _openers(2000)
     broken = [
         body[: len(body) // 2] + b"</user></data>",  # tags that do not balance
