@@ -4,6 +4,7 @@ Values come from the environment (django-environ); `.env` at the project root is
 dev/test/prod only change defaults; prod differs from the others by environment values alone.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",
     "apps.core",
     "apps.umail",
     "apps.accounts",
@@ -87,10 +89,14 @@ MIDDLEWARE = [
     # The signed-in user's own language and time zone (after Locale- and AuthenticationMiddleware).
     "apps.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends sessions whose platform password changed; renews (slides) the others.
+    "apps.accounts.sessions.SessionCredentialsMiddleware",
     # Messages of htmx requests travel as toasts in the HX-Trigger header.
     "apps.core.middleware.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.accounts.middleware.CurrentAccountMiddleware",
+    # Last: turns a sign-in that django-axes locked out into the "too many failed sign-ins" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -114,12 +120,37 @@ TEMPLATES = [
 # Authentication: marketers sign in through the platform; staff through Django's own backend.
 # ------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/client address before any password is checked.
+    "apps.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Repeated failed sign-ins lock out a username (and, more loosely, an IP) for the window.
+# The client address behind a proxy: X-Forwarded-For is believed only from these addresses or
+# networks (comma-separated, e.g. "10.0.0.2,172.18.0.0/16"); otherwise REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+# Sign-in lockout (django-axes, apps.accounts.lockout) on every sign-in: the platform's, the team
+# members' and /admin/. A username is locked for one client address after this many failures from
+# it; a client address after SIGNIN_MAX_FAILURES_PER_IP failures across usernames. The lock ends
+# SIGNIN_THROTTLE_WINDOW_SECONDS after the last failure.
 SIGNIN_THROTTLE_WINDOW_SECONDS = env.int("SIGNIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
 SIGNIN_MAX_FAILURES_PER_USERNAME = env.int("SIGNIN_MAX_FAILURES_PER_USERNAME", default=5)
 SIGNIN_MAX_FAILURES_PER_IP = env.int("SIGNIN_MAX_FAILURES_PER_IP", default=20)
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_HANDLER = "apps.accounts.lockout.SignInLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = SIGNIN_MAX_FAILURES_PER_USERNAME
+AXES_COOLOFF_TIME = timedelta(seconds=SIGNIN_THROTTLE_WINDOW_SECONDS)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.client_address"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+AXES_DISABLE_ACCESS_LOG = True  # axes keeps only the failures that count towards a lock
+# Sessions: SESSION_LIFETIME_SECONDS of inactivity end a session (sliding: requests renew it, at
+# most once every SESSION_RENEW_SECONDS so that pages do not write the session each time). A
+# session also ends when the platform password it was opened with changes
+# (apps.accounts.sessions).
+SESSION_COOKIE_AGE = env.int("SESSION_LIFETIME_SECONDS", default=12 * 60 * 60)
+SESSION_RENEW_SECONDS = env.int("SESSION_RENEW_SECONDS", default=5 * 60)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:overview"
 LOGOUT_REDIRECT_URL = "accounts:login"
