@@ -24,6 +24,7 @@ from .backend import PlatformSMTPBackend
 from .client import SmtpClient
 from .errors import SmtpError, SmtpNotConfigured, SmtpRecipientsRefused
 from .models import OutboundMail, SmtpSettings
+from .relays import relay_check
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def smtp_settings_save(
     The settings are local (the platform has no API for them), so this cannot be refused by the
     platform; the audit entry records what changed, never the password.
     """
+    relay_check(host, port)  # the form refuses it first; no other caller may store one either
     detail = {
         "host": host,
         "port": port,

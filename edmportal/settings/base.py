@@ -212,6 +212,10 @@ UMAIL_DKIM_PUBLIC_KEY = env(
 # §10 SMTP relay for transactional mail (apps.smtp): defaults of the per-account settings form.
 UMAIL_SMTP_HOST = env("UMAIL_SMTP_HOST", default="smtp.bestedm.org")
 UMAIL_SMTP_PORT = env.int("UMAIL_SMTP_PORT", default=25)
+# The only SMTP relays the portal connects to (comma-separated host:port; apps/smtp/relays.py).
+# Empty: the platform's relay, UMAIL_SMTP_HOST:UMAIL_SMTP_PORT. Add e.g. smtp.bestedm.org:465,
+# smtp.bestedm.org:587 to offer TLS ports.
+SMTP_ALLOWED_RELAYS = env.list("EDMPORTAL_SMTP_ALLOWED_RELAYS", default=[])
 UMAIL_SMTP_TIMEOUT = env.float("UMAIL_SMTP_TIMEOUT", default=20.0)
 # Django's own mail goes through the platform: as this platform account's SMTP settings, or with
 # EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD (README, "Sending mail").
@@ -309,7 +313,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    # axes reports every sign-in at INFO; its warnings (failures, lockouts) stay.
+    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # ------------------------------------------------------------------------------
