@@ -90,7 +90,7 @@ def test_stored_settings_outside_the_list_are_never_contacted(
     connection test, not a test mail, not a background notification."""
     smtp_settings(demo_account, port=listener.port)
     response = demo_client.post(reverse("smtp:connection-test"), follow=True)
-    assert "does not connect to 127.0.0.1:%d" % listener.port in text_of(response)
+    assert f"does not connect to 127.0.0.1:{listener.port}" in text_of(response)
     mail = OutboundMail.objects.create(
         account=demo_account,
         kind=OutboundMail.Kind.NOTIFICATION,
