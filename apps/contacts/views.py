@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +18,7 @@ from apps.accounts.decorators import account_required
 from apps.core.exports import export_response
 from apps.core.forms import TypedConfirmationForm
 from apps.core.messages import platform_error_message
+from apps.core.uploads import upload_limit
 from apps.umail.errors import UmailError
 
 from . import selectors, services
@@ -450,6 +452,11 @@ def subscriptions_view(request, list_id: int):
 # -- imports --------------------------------------------------------------------------------------
 
 
+# The address file may be far larger than other forms: streamed to disk, counted on the way.
+@upload_limit(
+    request_bytes=settings.CONTACTS_IMPORT_MAX_BYTES + 1024 * 1024,
+    file_bytes=settings.CONTACTS_IMPORT_MAX_BYTES,
+)
 @account_required(role=EDITOR)
 def import_upload_view(request, list_id: int):
     maillist = _get_list(request, list_id)
@@ -473,7 +480,8 @@ def _get_job(request, job_id: int) -> ImportJob:
     return get_object_or_404(ImportJob, pk=job_id, account=request.account)
 
 
-@account_required
+# Anyone may watch an import; choosing its column mapping (POST) is an editor's change.
+@account_required(write_role=EDITOR)
 def import_detail_view(request, job_id: int):
     job = _get_job(request, job_id)
     labels = selectors.list_field_labels(account=request.account, list_id=job.list_platform_id)

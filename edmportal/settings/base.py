@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "apps.core.middleware.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.accounts.middleware.CurrentAccountMiddleware",
+    # Refuses requests over their view's size limit before anything (CSRF included) reads them.
+    "apps.core.uploads.UploadLimitMiddleware",
     # Last: turns a sign-in that django-axes locked out into the "too many failed sign-ins" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -169,6 +171,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
+
+# Request size limits (apps/core/uploads.py, docs/OPERATIONS.md): a POST may carry at most
+# UPLOAD_MAX_REQUEST_BYTES unless its view allows more (the contact import: its file limit plus
+# 1 MB); form fields without files at most DATA_UPLOAD_MAX_MEMORY_SIZE; files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file instead of memory.
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+CONTACTS_IMPORT_MAX_BYTES = env.int("CONTACTS_IMPORT_MAX_BYTES", default=300 * 1024 * 1024)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/edmportal.html"  # bootstrap5-responsive, leaner rows
 

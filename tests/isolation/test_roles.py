@@ -44,7 +44,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "contacts:lists-refresh": (V, V),
     "contacts:addresses": (V, V),
     "contacts:imports": (V, V),
-    "contacts:import-detail": (V, V),
+    "contacts:import-detail": (V, E),  # watching for all, the column mapping (POST) for editors
     "contacts:import-progress": (V, V),
     "contacts:import-rejects": (V, V),
     "contacts:list-detail": (V, V),
