@@ -8,11 +8,11 @@ from django.contrib.auth.views import LoginView
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.messages import platform_error_message
+from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
 from . import selectors, services
@@ -24,10 +24,9 @@ from .scope import remember_scope
 def _back(request) -> str:
     """Where to go after a switch: the page the user was on when it is a section's landing page
     (a detail page of the previous scope would be a 404 in the new one), else the overview."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    overview = reverse("accounts:overview")
+    target = safe_next(request, overview)
+    if target != overview:
         try:
             match = resolve(target.split("?")[0])
         except Resolver404:

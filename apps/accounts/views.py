@@ -7,12 +7,12 @@ from django.contrib.auth import login
 from django.contrib.auth.views import LogoutView
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from apps.core.messages import platform_error_message
+from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
 from . import lockout, selectors, services
@@ -63,12 +63,7 @@ def login_view(request):
             request.session[SESSION_KEY] = account.pk if account else None
             if account is not None:
                 session_bind(request, account=account)
-            target = request.POST.get("next") or request.GET.get("next")
-            if not target or not url_has_allowed_host_and_scheme(
-                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                target = reverse("accounts:overview")
-            return redirect(target)
+            return redirect(safe_next(request, "accounts:overview"))
     elif request.method == "GET" and request.GET.get("failed"):
         form.add_error(
             None, _("The platform did not accept this username, password and user type.")
@@ -76,7 +71,7 @@ def login_view(request):
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
+        {"form": form, "next": safe_next(request, "accounts:overview")},
         status=status,
     )
 

@@ -22,6 +22,7 @@ from apps.accounts.decorators import account_required
 from apps.campaigns.models import Campaign
 from apps.core.exports import FORMATS, export_response
 from apps.core.messages import platform_error_message, stored_error_message
+from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
 from . import selectors, services
@@ -197,7 +198,7 @@ def refresh_view(request):
     account_id = request.account.pk
     services.enqueue(lambda: analytics_days_sync_task.delay(account_id), what="a days sync")
     services.enqueue(analytics_sync_due_task.delay, what="a campaign statistics sync")
-    return redirect(request.POST.get("next") or reverse("analytics:index"))
+    return redirect(safe_next(request, "analytics:index"))
 
 
 @account_required

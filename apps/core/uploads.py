@@ -24,6 +24,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve
 from django.utils.datastructures import MultiValueDict
 
+from .redirects import safe_next
+
 logger = logging.getLogger(__name__)
 
 _DRAIN_CHUNK = 256 * 1024
@@ -90,7 +92,10 @@ def too_large_response(request, limit: int):
     response = render(
         request,
         "core/upload_too_large.html",
-        {"limit": filesizeformat(limit), "back": request.META.get("HTTP_REFERER", "")},
+        {
+            "limit": filesizeformat(limit),
+            "back": safe_next(request, "accounts:overview", use_referer=True),
+        },
         status=413,
     )
     response["Connection"] = "close"

@@ -3,9 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
@@ -19,6 +17,7 @@ from .filters import ALL_SCOPES, AuditFilter
 from .forms import PreferencesForm
 from .help import GLOSSARY, guide_steps
 from .models import AuditEntry
+from .redirects import safe_next
 from .tables import AuditTable
 from .timezones import PLATFORM_TIME_ZONE
 
@@ -80,12 +79,7 @@ def preferences_view(request):
 
 
 def _back(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(fallback)
+    return safe_next(request, fallback, use_referer=True)
 
 
 @require_POST
