@@ -311,7 +311,11 @@ LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "apps.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "apps.ops.logging.RequestIdFilter"},
+        # Credentials (password=…, Basic …) out of messages and tracebacks, chains included.
+        "redact": {"()": "apps.ops.logging.RedactFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "apps.ops.logging.JsonFormatter"},
@@ -320,7 +324,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["redact", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
