@@ -136,7 +136,7 @@ TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 SIGNIN_THROTTLE_WINDOW_SECONDS = env.int("SIGNIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
 SIGNIN_MAX_FAILURES_PER_USERNAME = env.int("SIGNIN_MAX_FAILURES_PER_USERNAME", default=5)
 SIGNIN_MAX_FAILURES_PER_IP = env.int("SIGNIN_MAX_FAILURES_PER_IP", default=20)
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_ENABLED = True
 AXES_HANDLER = "apps.accounts.lockout.SignInLockoutHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = SIGNIN_MAX_FAILURES_PER_USERNAME
@@ -340,6 +340,9 @@ OPS_HEARTBEAT_SECONDS = env.int("OPS_HEARTBEAT_SECONDS", default=60)
 # /healthz asks the platform root with this timeout and reuses the answer for this long, so
 # load-balancer probes from many web processes do not hammer the platform.
 OPS_HEALTH_PLATFORM_TIMEOUT = env.float("OPS_HEALTH_PLATFORM_TIMEOUT", default=2.0)
+# /healthz shows strangers its status only; staff, or a caller sending this token
+# (X-Health-Token or Authorization: Bearer), also see each check's details. Empty: staff only.
+OPS_HEALTH_TOKEN = env("OPS_HEALTH_TOKEN", default="")
 OPS_HEALTH_PLATFORM_CACHE_SECONDS = env.int("OPS_HEALTH_PLATFORM_CACHE_SECONDS", default=30)
 # A resync pauses between platform calls to stay under the platform's rate limit.
 OPS_RESYNC_PAUSE_SECONDS = env.float("OPS_RESYNC_PAUSE_SECONDS", default=0.5)
