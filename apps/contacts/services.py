@@ -605,8 +605,13 @@ def import_validate(*, job_id: int) -> ImportJob | None:
         )
     except (importing.ImportFileError, OSError, UnicodeDecodeError) as exc:
         _remove(str(converted))
+        # An OSError names the server's path: shown to nobody (logged for operators).
+        error = str(exc)
+        if isinstance(exc, OSError):
+            logger.warning("import %s: %s", job.pk, exc)
+            error = _("The stored file could not be read. Please upload it again.")
         ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.FAILED, error=str(exc), finished_at=timezone.now()
+            state=ImportJob.State.FAILED, error=error, finished_at=timezone.now()
         )
         return ImportJob.objects.get(pk=job.pk)
     fields = dict(

@@ -489,8 +489,14 @@ def import_detail_view(request, job_id: int):
     if job.state == ImportJob.State.UPLOADED:
         try:
             sniffed = services.import_sniffed(job)
-        except (ImportFileError, OSError) as exc:
+        except ImportFileError as exc:
             messages.error(request, str(exc))
+            return redirect("contacts:imports")
+        except OSError:  # its message names the server's path: never shown
+            logger.exception("import %s: stored file unreadable", job.pk)
+            messages.error(
+                request, _("The uploaded file is no longer available. Please upload it again.")
+            )
             return redirect("contacts:imports")
         headers = sniffed.header or []
         form = ImportMappingForm(

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from apps.ops.models import Heartbeat
 
-
 TOKEN = "probe-token-123"
 
 
