@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "csp",
     "apps.core",
     "apps.umail",
     "apps.accounts",
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "apps.ops.middleware.RequestIdMiddleware",
     "apps.ops.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.current_account",
                 "apps.core.navigation.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -191,6 +196,27 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every page: scripts only from the portal's own static
+# files or with this request's nonce, never inline handlers or eval; nothing from other
+# origins. The template preview frame sends its own stricter policy (mailtemplates.views).
+# Styles allow inline style attributes (Bootstrap markup, htmx's indicator styles): they run no
+# code. docs/SECURITY.md, "Content-Security-Policy".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "script-src-attr": [NONE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 # Platform passwords are encrypted at rest with this Fernet key (32 url-safe base64 bytes).
 # Several keys, comma-separated, allow rotation: the first encrypts, all decrypt.
