@@ -48,6 +48,9 @@ def _session_is_current(request) -> bool:
     if not bound:
         return True
     account_id, version = bound
+    account = getattr(request, "account", None)  # loaded anyway by most pages
+    if account is not None and account.pk == account_id:
+        return account.credentials_version == version
     current = (
         PlatformAccount.objects.filter(pk=account_id)
         .values_list("credentials_version", flat=True)
@@ -57,7 +60,7 @@ def _session_is_current(request) -> bool:
 
 
 class SessionCredentialsMiddleware:
-    """After AuthenticationMiddleware: end sessions whose credentials changed; slide the rest."""
+    """After CurrentAccountMiddleware: end sessions whose credentials changed; slide the rest."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -66,6 +69,8 @@ class SessionCredentialsMiddleware:
         if request.user.is_authenticated:
             if not _session_is_current(request):
                 logout(request)
+                request.account = None
+                request.scope = None
                 messages.warning(
                     request,
                     _(

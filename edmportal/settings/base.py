@@ -93,12 +93,12 @@ MIDDLEWARE = [
     # The signed-in user's own language and time zone (after Locale- and AuthenticationMiddleware).
     "apps.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Ends sessions whose platform password changed; renews (slides) the others.
-    "apps.accounts.sessions.SessionCredentialsMiddleware",
     # Messages of htmx requests travel as toasts in the HX-Trigger header.
     "apps.core.middleware.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.accounts.middleware.CurrentAccountMiddleware",
+    # Ends sessions whose platform password changed; renews (slides) the others.
+    "apps.accounts.sessions.SessionCredentialsMiddleware",
     # Refuses requests over their view's size limit before anything (CSRF included) reads them.
     "apps.core.uploads.UploadLimitMiddleware",
     # Last: turns a sign-in that django-axes locked out into the "too many failed sign-ins" page.
