@@ -152,6 +152,9 @@ AXES_USERNAME_CALLABLE = "apps.accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "password"]
 AXES_DISABLE_ACCESS_LOG = True  # axes keeps only the failures that count towards a lock
+# Its admin pages are untranslated: operators list and lift locks with axes' commands
+# (axes_list_attempts, axes_reset_username, axes_reset_ip; docs/OPERATIONS.md).
+AXES_ENABLE_ADMIN = False
 # Sessions: SESSION_LIFETIME_SECONDS of inactivity end a session (sliding: requests renew it, at
 # most once every SESSION_RENEW_SECONDS so that pages do not write the session each time). A
 # session also ends when the platform password it was opened with changes

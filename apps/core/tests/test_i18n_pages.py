@@ -208,6 +208,22 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
     staff.force_login(
         get_user_model().objects.create(username="ops-staff", is_staff=True, is_superuser=True)
     )
+    # A team member's username locked out for the test client's address (127.0.0.1), and a
+    # request limit the "upload too large" visit exceeds.
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        username="portal:locked-colleague",
+        ip_address="127.0.0.1",
+        user_agent="<unknown>",
+        failures_since_start=settings.SIGNIN_MAX_FAILURES_PER_USERNAME,
+        attempt_time=timezone.now(),
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/login/team/",
+    )
+    settings.UPLOAD_MAX_REQUEST_BYTES = 2 << 20
     return {
         "clients": {
             "demo": demo_client,
@@ -252,6 +268,21 @@ def visits(ids: dict, language: str) -> list[Visit]:
             status=401,
         ),
         Visit("team sign-in", reverse("accounts:team-login"), who="anonymous"),
+        Visit(
+            "sign-in locked out",
+            reverse("accounts:team-login"),
+            who="anonymous",
+            method="post",
+            data={"username": "locked-colleague", "password": "wrong"},
+            status=429,
+        ),
+        Visit(
+            "upload too large",
+            reverse("mailtemplates:create"),
+            method="post",
+            data={"action": "import", "html": "x" * (3 << 20)},
+            status=413,
+        ),
         # Accounts and the layout
         Visit("overview", reverse("accounts:overview")),
         Visit("no account", reverse("accounts:overview"), who="lonely", status=403),
