@@ -35,12 +35,25 @@
     var s = d.series;
     var keys = ["open_unique", "open_total", "click_unique", "click_total"];
     var datasets = [];
+    var timed = Array.isArray(d.hours) && d.hours.length === d.labels.length;
     keys.forEach(function (key, i) {
       if (canvas.hasAttribute("data-label-" + key)) {
-        datasets.push({ label: label(canvas, key), data: s[key], borderColor: COLOURS[i], backgroundColor: COLOURS[i], tension: 0.2, pointRadius: 2, stepped: false });
+        var values = timed ? s[key].map(function (y, j) { return { x: d.hours[j], y: y }; }) : s[key];
+        datasets.push({ label: label(canvas, key), data: values, borderColor: COLOURS[i], backgroundColor: COLOURS[i], tension: 0.25, pointRadius: d.labels.length > 60 ? 0 : 2, borderWidth: 2 });
       }
     });
-    return { type: "line", data: { labels: d.labels, datasets: datasets }, options: { scales: { y: { beginAtZero: true } } } };
+    if (!timed) {
+      return { type: "line", data: { labels: d.labels, datasets: datasets }, options: { scales: { y: { beginAtZero: true } } } };
+    }
+    // A linear axis in hours since the first point: points sit at their real time.
+    return {
+      type: "line",
+      data: { datasets: datasets },
+      options: {
+        scales: { x: { type: "linear", min: 0, title: { display: true, text: label(canvas, "hours") } }, y: { beginAtZero: true } },
+        plugins: { tooltip: { callbacks: { title: function (items) { return items.length ? d.labels[items[0].dataIndex] : ""; } } } }
+      }
+    };
   }
 
   function compare(canvas, d) {
