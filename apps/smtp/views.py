@@ -12,6 +12,7 @@ from django_tables2 import RequestConfig
 from apps.accounts.decorators import account_required, role_allows
 
 from . import selectors, services
+from .trial import smtp_settings_try
 from .errors import SmtpError, SmtpNotConfigured
 from .filters import OutboundMailFilter
 from .forms import SendTestForm, SmtpSettingsForm
@@ -76,6 +77,15 @@ def settings_view(request):
     form = SmtpSettingsForm(
         request.POST or None, initial=initial, mailboxes=mailboxes, stored_mailbox=stored
     )
+    trial = None
+    if request.method == "POST" and form.is_valid() and "test" in request.POST:
+        # Settings that do not work are not saved (apps/smtp/trial.py).
+        trial = smtp_settings_try(account=request.account, **form.cleaned_data)
+        if not trial.ok:
+            form.add_error(
+                None,
+                _("Not saved: the connection test failed. %(reason)s") % {"reason": trial.message},
+            )
     if request.method == "POST" and form.is_valid():
         try:
             services.smtp_settings_save(
