@@ -12,12 +12,12 @@ from django_tables2 import RequestConfig
 from apps.accounts.decorators import account_required, role_allows
 
 from . import selectors, services
-from .trial import smtp_settings_try
 from .errors import SmtpError, SmtpNotConfigured
 from .filters import OutboundMailFilter
 from .forms import SendTestForm, SmtpSettingsForm
 from .models import OutboundMail, SmtpSettings
 from .tables import OutboundMailTable
+from .trial import smtp_settings_try
 
 
 def _role(request) -> str:
