@@ -15,6 +15,7 @@ class CampaignTable(tables.Table):
         accessor="pk",
         order_by=("name", "-created_at"),
         linkify=lambda record: reverse("campaigns:detail", args=[record.pk]),
+        attrs={"a": {"class": "text-truncate-cell", "title": lambda record: record.display_name}},
     )
     sn = tables.Column(verbose_name=_("Batch number"), default="—")
     templates = tables.Column(

@@ -59,7 +59,7 @@ def export_full(*, account, maillist: MailList):
     except BaseException:
         client.close()
         raise
-    yes, no = _("yes"), _("no")
+    yes, no = _("Yes"), _("No")
 
     def rows() -> Iterator[list[str]]:
         page, result = 1, first

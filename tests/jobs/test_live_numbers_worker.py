@@ -63,8 +63,9 @@ def test_beat_and_worker_keep_a_sending_campaign_within_two_minutes(
     demo_account, fresh_sandbox, celery_worker, celery_beat
 ):
     mirror(demo_account)
-    # A simulated hour per 30 real seconds: sent in seconds, opens arriving for minutes.
-    fresh_sandbox.control("POST", "delivery/settings", {"speed": 120, "open_rate": 1})
+    # A simulated hour per real minute (the demo's speed): sent in seconds, opens arriving
+    # for minutes (first opens come a mean of two simulated hours after delivery).
+    fresh_sandbox.control("POST", "delivery/settings", {"speed": 60, "open_rate": 1})
     campaign = send(demo_account, fresh_sandbox, list_id=501, track=2, days=0)
     start = time.monotonic()
     samples: list[tuple[float, int]] = []  # (seconds since start, platform's unique opens)
@@ -83,4 +84,4 @@ def test_beat_and_worker_keep_a_sending_campaign_within_two_minutes(
         time.sleep(4)
     assert not late, f"the portal showed fewer opens than the platform 2 min earlier: {late}"
     assert samples[-1][1] > samples[0][1], "the platform's opens did not move (sandbox speed?)"
-    assert len([v for v in seen if v]) >= 3, f"the report moved too rarely: {seen}"
+    assert len([v for v in seen if v]) >= 2, f"the report moved too rarely: {seen} {samples}"

@@ -45,9 +45,9 @@ def test_every_field_through_pages_with_what_the_portal_knows(
     assert len(body) == 21
     vip = next(r for r in body if r[0] == "vip@x.cn")
     assert vip[1:5] == ["王小明", "", "13800000000", "上海"]
-    assert vip[header.index("Level (platform)")] == "Gold" and vip[-2] == "no"
+    assert vip[header.index("Level (platform)")] == "Gold" and vip[-2] == "No"
     bounced = next(r for r in body if r[0] == "p3@x.cn")
-    assert bounced[-2:] == ["yes", "Hard bounce"]
+    assert bounced[-2:] == ["Yes", "Hard bounce"]
     pages = [c for c in fresh_sandbox.calls(since=calls) if c["do"] == "ml-addr-list"]
     assert len(pages) == 3  # 21 addresses, 7 a page
 
