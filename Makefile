@@ -44,7 +44,8 @@ SQLITE_SUITE := tests/jobs apps/accounts/tests/test_tasks.py apps/analytics/test
   apps/core/tests/test_feedback.py apps/domains/tests/test_selectors.py \
   apps/domains/tests/test_tasks.py apps/mailtemplates/tests/test_services.py \
   apps/mailtemplates/tests/test_tasks.py apps/ops/tests/test_resync.py \
-  apps/smtp/tests/test_backend.py apps/smtp/tests/test_notifications.py
+  apps/smtp/tests/test_backend.py apps/smtp/tests/test_notifications.py \
+  apps/contacts/tests/test_export_full.py
 test: install
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
