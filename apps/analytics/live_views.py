@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 
 from apps.accounts.decorators import account_required
 from apps.campaigns.models import Campaign
+from apps.mailtemplates.models import MailTemplate
 
 from . import live, selectors
 from .models import CampaignReport
@@ -51,12 +52,27 @@ def variants_numbers_view(request):
         r.campaign_id: r
         for r in CampaignReport.objects.filter(account=request.account, campaign__in=campaigns)
     }
+    # What a variant tests is its subject line: the subjects of its templates (mirror).
+    subjects = {}
+    template_ids = {t for c in campaigns for t in (c.template_ids or [])}
+    for platform_id, lines in MailTemplate.objects.filter(
+        account=request.account, platform_id__in=template_ids
+    ).values_list("platform_id", "subjects"):
+        subjects[platform_id] = [line for line in (lines or []) if line]
     rows = []
     for campaign in campaigns:
         report = reports.get(campaign.pk)
         if report is not None:
             live.nudge_if_stale(report)
-        rows.append({"campaign": campaign, "report": report, "fresh": live.freshness(report)})
+        tested = [s for t in (campaign.template_ids or []) for s in subjects.get(t, [])]
+        rows.append(
+            {
+                "campaign": campaign,
+                "report": report,
+                "fresh": live.freshness(report),
+                "subjects": " / ".join(dict.fromkeys(tested)),
+            }
+        )
     following = any(r["report"] is None or not r["report"].final for r in rows)
     return render(
         request,

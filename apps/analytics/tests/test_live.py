@@ -101,3 +101,14 @@ def test_a_page_showing_an_overdue_report_asks_for_a_sync_once(
         demo_client.get(live_url(sent))
         demo_client.get(live_url(sent))
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_variants_show_the_subject_under_test(demo_client, demo_account, sent):
+    from apps.mailtemplates.models import MailTemplate
+
+    template = MailTemplate.objects.get(account=demo_account, platform_id=sent.template_ids[0])
+    variants = reverse("analytics:live-variants") + f"?c={sent.pk}"
+    body = demo_client.get(variants).content.decode()
+    assert template.subjects and template.subjects[0] in body
+    assert 'hx-trigger="every 15s"' in body
