@@ -40,6 +40,7 @@ from apps.umail.errors import MalformedReply, PlatformRejected, RateLimited, Uma
 from apps.umail.stats import ALL_FAILURES, HARD_FAILURES
 from apps.umail.tasks import parse_platform_time
 
+from . import cadence
 from .models import (
     CampaignReport,
     DailyDeduction,
@@ -167,35 +168,10 @@ def campaign_ended(campaign) -> bool:
     return campaign.status == FINISHED or (campaign.status == CANCELLED and _started(campaign))
 
 
-def schedule(campaign, now: dt.datetime) -> dt.datetime | None:
-    """When to look at a synced campaign again (None: nothing can change any more)."""
-    from apps.campaigns.models import Campaign
-
-    if campaign.local_state == Campaign.LocalState.DELETED:
-        return None
-    if campaign.status == CANCELLED and not _started(campaign):
-        return None
-    if not _started(campaign):
-        # Waiting or on hold: the campaign mirror's change of status makes it due earlier.
-        return now + dt.timedelta(minutes=30)
-    if campaign.status == SENDING:
-        return now + dt.timedelta(minutes=1)
-    if not campaign_ended(campaign):  # paused, or a code the portal does not know
-        return now + dt.timedelta(minutes=10)
-    if not campaign.track_status:
-        return None  # §2.4 is final once the sending has ended
-    age = now - (campaign.time_end or now)
-    if age >= dt.timedelta(days=FOLLOW_DAYS):
-        return None
-    if age < dt.timedelta(hours=1):
-        step = dt.timedelta(minutes=2)
-    elif age < dt.timedelta(days=1):
-        step = dt.timedelta(minutes=15)
-    elif age < dt.timedelta(days=3):
-        step = dt.timedelta(hours=1)
-    else:
-        step = dt.timedelta(hours=6)
-    return now + step
+def schedule(campaign, now: dt.datetime, *, last_moved=None) -> dt.datetime | None:
+    """When to look at a synced campaign again (None: nothing can change any more); the
+    adaptive cadence lives in `cadence.next_look`."""
+    return cadence.next_look(campaign, now, last_moved=last_moved)
 
 
 def backoff(failures: int, now: dt.datetime) -> dt.datetime:
@@ -314,6 +290,7 @@ def _sync_one(client, report: CampaignReport, day_rows: dict, counts: SyncCounts
     now = timezone.now()
     fetched_before = report.stats_synced_at is not None or report.tracking_synced_at is not None
     before = _numbers(report) if fetched_before else None
+    last_moved = None
     if not _started(campaign) or campaign.local_state != campaign.LocalState.ACTIVE:
         counts.skipped += 1
     else:
@@ -341,6 +318,14 @@ def _sync_one(client, report: CampaignReport, day_rows: dict, counts: SyncCounts
         counts.reports += 1
         if _add_point(report, before):
             counts.points += 1
+            last_moved = now
+        else:
+            last_moved = (
+                TrackingPoint.objects.filter(report=report)
+                .order_by("-taken_at")
+                .values_list("taken_at", flat=True)
+                .first()
+            )
     newly_ended = campaign_ended(campaign) and report.seen_status != campaign.status
     report.seen_status = campaign.status
     report.seen_send_count = campaign.send_count
@@ -349,7 +334,7 @@ def _sync_one(client, report: CampaignReport, day_rows: dict, counts: SyncCounts
     report.failures = 0
     report.last_error = ""
     report.last_error_at = None
-    following = schedule(campaign, now)
+    following = schedule(campaign, now, last_moved=last_moved)
     report.final = following is None
     report.next_sync_at = following or now
     report.save()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db.models import Q
 
 from apps.accounts.models import PlatformAccount
 from apps.umail.errors import UmailError
@@ -63,12 +64,16 @@ def campaigns_sync_active_task() -> int:
 @shared_task
 def campaigns_sync_all_task() -> int:
     """Beat, less often: every account's whole task list (finished and console-made ones)."""
+    # Two IN subqueries rather than a UNION: SQLite refuses a compound statement of ordered
+    # querysets (the models' default ordering), and this needs no ordering at all.
     ids = list(
-        CampaignSync.objects.values_list("account_id", flat=True).union(
-            Campaign.objects.values_list("account_id", flat=True)
+        PlatformAccount.objects.filter(
+            Q(pk__in=CampaignSync.objects.order_by().values("account_id"))
+            | Q(pk__in=Campaign.objects.order_by().values("account_id"))
         )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    ids = list(PlatformAccount.objects.filter(pk__in=ids).values_list("pk", flat=True))
     for account_id in ids:
         campaigns_sync_account_task.delay(account_id, True)
     ratelimit.prune()

@@ -21,7 +21,7 @@ from apps.core.messages import platform_error_message
 from apps.core.uploads import upload_limit
 from apps.umail.errors import UmailError
 
-from . import selectors, services
+from . import export_full, selectors, services
 from .filters import MailListFilter
 from .forms import (
     AddressForm,
@@ -396,10 +396,13 @@ def address_delete_view(request, list_id: int, address_id: int):
 @account_required
 def export_view(request, list_id: int, kind: str, fmt: str):
     maillist = _get_list(request, list_id)
-    if kind not in ("addresses", "unsubscribes") or fmt not in ("csv", "xlsx"):
+    if kind not in ("addresses", "full", "unsubscribes") or fmt not in ("csv", "xlsx"):
         raise Http404
     try:
-        if kind == "addresses":
+        if kind == "full":  # every field, §4.8 pages (apps/contacts/export_full.py)
+            client, rows = export_full.export_full(account=request.account, maillist=maillist)
+            header = export_full.full_export_header(maillist)
+        elif kind == "addresses":
             client, rows = services.export_addresses(account=request.account, list_id=list_id)
             header = [_("E-mail address"), pgettext("person", "Name")]
         else:

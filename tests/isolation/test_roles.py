@@ -105,6 +105,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "analytics:hygiene": (V, V),
     "analytics:hygiene-run": (V, V),
     "analytics:report": (V, V),
+    "analytics:live-numbers": (V, V),
+    "analytics:live-variants": (V, V),
     "analytics:report-refresh": (V, V),
     "analytics:failures": (V, V),
     "analytics:tracked": (V, V),

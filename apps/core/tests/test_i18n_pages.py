@@ -428,6 +428,16 @@ def visits(ids: dict, language: str) -> list[Visit]:
             reverse("analytics:detail-status", args=[ids["reported"], "opens"]),
             htmx=True,
         ),
+        Visit(
+            "live numbers",
+            reverse("analytics:live-numbers", args=[ids["reported"]]),
+            htmx=True,
+        ),
+        Visit(
+            "live variants",
+            reverse("analytics:live-variants") + f"?c={ids['reported']}&c={ids['sent']}",
+            htmx=True,
+        ),
         Visit("hygiene", reverse("analytics:hygiene")),
         Visit("hygiene run", reverse("analytics:hygiene-run", args=[ids["hygiene"]])),
         # Domains
@@ -459,6 +469,7 @@ def visits(ids: dict, language: str) -> list[Visit]:
         Visit("resync", reverse("ops:resync")),
         Visit("resync jobs", reverse("ops:resync-jobs"), htmx=True),
         Visit("admin", "/admin/", who="staff"),
+        Visit("admin sign-in", "/admin/login/", who="anonymous"),
         *admin_visits(),
     ]
 
