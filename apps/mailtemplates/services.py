@@ -22,6 +22,7 @@ from apps.umail.templates import Template
 
 from .content import normalise_newlines
 from .models import CheckResult, MailTemplate, TemplateAttachment, TemplateSync
+from .test_send import attachments_keep_files
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +224,7 @@ def template_create(
             _apply_remote(template, remote)
             template.save()
             _mirror_attachments(template, remote, sizes)
+            attachments_keep_files(template, files)
         _start_polling(template)
     return template
 
@@ -322,6 +324,7 @@ def template_attachments_add(
         try:
             with transaction.atomic():
                 _refresh_attachments(client, template, sizes)
+                attachments_keep_files(template, files)
         except UmailError as exc:
             logger.warning("list-tpl after tpl-attachment-add failed: %s", exc)
     with transaction.atomic():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_test_send
 
 app_name = "mailtemplates"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.status_view, name="status"),
     path("<int:pk>/recheck/", views.recheck_view, name="recheck"),
     path("<int:pk>/delete/", views.delete_view, name="delete"),
+    path("<int:pk>/test-send/", views_test_send.test_send_view, name="test-send"),
     path("<int:pk>/preview/", views.preview_view, name="preview"),
     path("<int:pk>/preview/frame/", views.preview_frame_view, name="preview-frame"),
     path("<int:pk>/attachments/", views.attachments_add_view, name="attachments-add"),
