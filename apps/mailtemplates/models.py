@@ -101,8 +101,16 @@ class MailTemplate(models.Model):
     )
     # The visual builder's own project (GrapesJS project data), restored exactly on reopening,
     # and the HTML it produced then: when `html` differs, the code editor changed it since.
-    builder_project = models.JSONField(_("builder project"), null=True, blank=True)
+    # Kept as JSON text, not jsonb: jsonb reorders keys, and GrapesJS renders attributes in the
+    # order it finds them, so only the text restores the builder exactly.
+    builder_project = models.TextField(_("builder project"), blank=True)
     builder_html = models.TextField(_("HTML the builder produced"), blank=True)
+
+    @property
+    def builder_project_data(self) -> dict | None:
+        import json
+
+        return json.loads(self.builder_project) if self.builder_project else None
 
     # §5.3 as last seen.
     check_status = models.IntegerField(

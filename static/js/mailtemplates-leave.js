@@ -1,0 +1,20 @@
+/* Switching editors never loses work silently: links marked data-leave-check ask first when the
+ * page's form has changes that are not saved (the code editor signals its changes with the
+ * "mailtemplates:changed" event). */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("template-form");
+    if (!form) return;
+    var dirty = false;
+    var message = form.dataset.unsaved || "";
+    form.addEventListener("input", function () { dirty = true; });
+    document.body.addEventListener("mailtemplates:changed", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    document.querySelectorAll("[data-leave-check]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (dirty && !window.confirm(message)) event.preventDefault();
+      });
+    });
+  });
+})();
