@@ -106,12 +106,6 @@ class MailTemplate(models.Model):
     builder_project = models.TextField(_("builder project"), blank=True)
     builder_html = models.TextField(_("HTML the builder produced"), blank=True)
 
-    @property
-    def builder_project_data(self) -> dict | None:
-        import json
-
-        return json.loads(self.builder_project) if self.builder_project else None
-
     # §5.3 as last seen.
     check_status = models.IntegerField(
         _("check status"), null=True, blank=True
@@ -178,6 +172,12 @@ class MailTemplate(models.Model):
     @property
     def rejected(self) -> bool:
         return self.check_result == CheckResult.RED
+
+    @property
+    def builder_project_data(self) -> dict | None:
+        import json
+
+        return json.loads(self.builder_project) if self.builder_project else None
 
     def apply_status(self, status) -> None:
         """Copy a §5.3 reply (apps.umail.templates.TemplateStatus) onto the mirror."""

@@ -67,7 +67,7 @@ def test_gallery_to_builder_to_test_send_to_campaign(page, portal, sandbox, cele
     expect(page.get_by_role("heading", level=1)).to_have_text("Start from a design")
     assert accessibility_problems(page) == []
     screenshot(page, "compose-gallery")
-    link = page.get_by_role("link", name="Use the design March newsletter")
+    link = page.get_by_role("link", name="Use this design: March newsletter")
     link.scroll_into_view_if_needed()
     with page.expect_response(lambda r: "/templates/builder/new/" in r.url) as opened:
         link.click()
@@ -134,7 +134,7 @@ def test_gallery_to_builder_to_test_send_to_campaign(page, portal, sandbox, cele
     expect(page.get_by_test_id("test-send-result")).to_contain_text("Accepted by the SMTP server")
     assert accessibility_problems(page) == []
     screenshot(page, "compose-test-send")
-    [received] = [m for m in sandbox.mail(since=since)]
+    [received] = sandbox.mail(since=since)
     message = sandbox.mail_message(received["id"])
     body = message.get_body(("html",)).get_content()
     assert "Dear 李艳," in body and "{$fullname}" not in body
