@@ -17,6 +17,7 @@ from .conftest import accessibility_problems, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
 def watch_csp(page, violations: list[str]) -> None:
     """Collect every Content-Security-Policy violation the browser reports."""
     page.on(
