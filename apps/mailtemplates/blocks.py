@@ -80,3 +80,51 @@ def replace_block(html: str, block: SavedBlock) -> str:
         pos = i
     out.append(html[pos:])
     return "".join(out)
+
+
+def saved_block_save(*, account, user, block: SavedBlock | None, **fields) -> SavedBlock:
+    """Create or change a saved block (local only: the platform knows nothing of it)."""
+    from apps.core.audit import audited
+
+    block = block or SavedBlock(account=account)
+    fields["html"] = sanitise_email_html(fields.get("html", ""))
+    for name, value in fields.items():
+        setattr(block, name, value)
+    with audited(
+        account=account,
+        user=user,
+        action="templates.block.save",
+        target=f"{block.kind}: {block.name}",
+    ):
+        block.save()
+    return block
+
+
+def saved_block_apply(*, account, user, block: SavedBlock, templates) -> list[tuple]:
+    """Put the block's current version into each template (§5.6 edit-tpl for each); returns
+    (template, error message or "") per template. A builder project that still holds the old
+    version is not rewritten: the builder then opens the current HTML and says so."""
+    from apps.core.messages import platform_error_message
+    from apps.umail.errors import UmailError
+
+    from . import services
+
+    outcomes = []
+    for template in templates:
+        html = replace_block(template.html, block)
+        try:
+            services.template_update(
+                account=account,
+                user=user,
+                template=template,
+                name=template.name,
+                subjects=template.subjects,
+                html=html,
+                text=template.text,
+                encoding=template.encoding,
+            )
+        except UmailError as exc:
+            outcomes.append((template, platform_error_message(exc)))
+        else:
+            outcomes.append((template, ""))
+    return outcomes

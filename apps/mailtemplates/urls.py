@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_builder, views_inbox, views_test_send
+from . import views, views_blocks, views_builder, views_inbox, views_test_send
 
 app_name = "mailtemplates"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("builder/new/", views_builder.builder_view, name="builder-new"),
     path("letter/new/", views_builder.richtext_view, name="richtext-new"),
     path("gallery/", views_builder.gallery_view, name="gallery"),
+    path("blocks/", views_blocks.blocks_view, name="blocks"),
+    path("blocks/<int:pk>/", views_blocks.blocks_view, name="block"),
+    path("blocks/<int:pk>/apply/", views_blocks.block_apply_view, name="block-apply"),
     path("gallery/<slug:slug>/frame/", views_builder.gallery_frame_view, name="gallery-frame"),
     path("text-from-html/", views.text_from_html_view, name="text-from-html"),
     path("lint/", views.lint_view, name="lint"),

@@ -355,6 +355,14 @@ def visits(ids: dict, language: str) -> list[Visit]:
         ),
         Visit("merge tags", reverse("mailtemplates:merge-tags") + f"?list={lst}", htmx=True),
         Visit("template gallery", reverse("mailtemplates:gallery")),
+        Visit("saved blocks", reverse("mailtemplates:blocks")),
+        Visit(
+            "saved block refused",
+            reverse("mailtemplates:blocks"),
+            method="post",
+            data={"kind": "footer", "name": "", "brand_colour": "red"},
+            status=400,
+        ),
         Visit(
             "gallery frame",
             reverse("mailtemplates:gallery-frame", args=["newsletter-zh"]),

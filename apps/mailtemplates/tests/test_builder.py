@@ -238,3 +238,60 @@ def test_other_accounts_templates_are_404(demo_client):
     other = mail_template(platform_account(username="other-co"))
     for name in ("builder", "richtext", "inbox"):
         assert demo_client.get(reverse(f"mailtemplates:{name}", args=[other.pk])).status_code == 404
+
+
+def test_saved_blocks_are_offered_and_update_the_templates_that_use_them(
+    demo_client, demo_account, fresh_sandbox
+):
+    from apps.mailtemplates import services
+    from apps.mailtemplates.models import SavedBlock
+
+    response = demo_client.post(
+        reverse("mailtemplates:blocks"),
+        {
+            "kind": "footer",
+            "name": "页脚",
+            "html": '<p onclick="x()">深圳示例科技</p>',
+            "sender_address": "深圳市南山区科技园 1 号",
+            "brand_colour": "",
+            "accent_colour": "",
+            "logo_url": "",
+        },
+    )
+    assert response.status_code == 302
+    block = SavedBlock.objects.get(account=demo_account)
+    assert "onclick" not in block.html
+    page = demo_client.get(reverse("mailtemplates:builder-new")).content.decode()
+    data = json.loads(re.search(r'id="builder-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    [offered] = data["savedBlocks"]
+    assert offered["html"].startswith(f'<div data-saved-block="{block.pk}">')
+    assert "{$unsubscribe_url}" in offered["html"] and "科技园 1 号" in offered["html"]
+    template = services.template_create(
+        account=demo_account,
+        user=None,
+        name="用页脚",
+        subjects=["主题"],
+        html=f"<p>正文</p>{offered['html']}<p>结尾</p>",
+    )
+    demo_client.post(
+        reverse("mailtemplates:block", args=[block.pk]),
+        {
+            "kind": "footer",
+            "name": "页脚",
+            "html": "<p>新地址的公司</p>",
+            "sender_address": "北京市朝阳区 8 号",
+            "brand_colour": "",
+            "accent_colour": "",
+            "logo_url": "",
+        },
+    )
+    page = demo_client.get(reverse("mailtemplates:block", args=[block.pk])).content.decode()
+    assert "用页脚" in page and "Update the chosen templates" in page
+    response = demo_client.post(
+        reverse("mailtemplates:block-apply", args=[block.pk]), {"template": [template.pk]}
+    )
+    assert response.status_code == 302
+    row = fresh_sandbox.control("GET", f"templates/{template.platform_id}")
+    assert "新地址的公司" in row["content"] and "北京市朝阳区 8 号" in row["content"]
+    assert "深圳示例科技" not in row["content"]
+    assert row["content"].startswith("<p>正文</p>") and row["content"].endswith("<p>结尾</p>")
