@@ -8,12 +8,17 @@
     if (!form) return;
     var dirty = false;
     var message = form.dataset.unsaved || "";
+    // CodeMirror (set up by mailtemplates-editor.js just before) knows its own changes at once.
+    var holder = document.querySelector(".CodeMirror");
+    var cm = holder && holder.CodeMirror;
+    var clean = cm ? cm.changeGeneration() : null;
     form.addEventListener("input", function () { dirty = true; });
     document.body.addEventListener("mailtemplates:changed", function () { dirty = true; });
     form.addEventListener("submit", function () { dirty = false; });
     document.querySelectorAll("[data-leave-check]").forEach(function (link) {
       link.addEventListener("click", function (event) {
-        if (dirty && !window.confirm(message)) event.preventDefault();
+        var changed = dirty || (cm && !cm.isClean(clean));
+        if (changed && !window.confirm(message)) event.preventDefault();
       });
     });
   });

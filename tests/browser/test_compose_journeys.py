@@ -166,3 +166,65 @@ def test_gallery_to_builder_to_test_send_to_campaign(page, portal, sandbox, cele
     page.get_by_role("button", name="Send now").click()
     expect(page.get_by_test_id("status")).to_be_visible()
     assert violations == [], violations
+
+
+def test_plain_letter_saved_block_and_switching_modes(page, portal, sandbox, celery_worker):
+    sandbox.control("POST", "templates/check-delay", {"seconds": 1})
+    sign_in(page, portal)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+    # A saved footer with the sender's address.
+    page.goto(f"{portal}/templates/blocks/")
+    page.get_by_label("Kind").select_option("footer")
+    page.get_by_label("Name", exact=True).fill("公司页脚")
+    page.get_by_label("Sender's postal address").fill("深圳市南山区科技园 1 号")
+    page.get_by_role("button", name="Save the block").click()
+    expect(page.get_by_test_id("block-list")).to_contain_text("公司页脚")
+    assert accessibility_problems(page) == []
+    screenshot(page, "compose-saved-blocks")
+
+    # A plain letter, written without HTML.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Templates").click()
+    page.get_by_role("link", name="Start from a design").click()
+    page.get_by_role("link", name="Write a plain letter").click()
+    page.get_by_label("Name", exact=True).fill("服务时间通知")
+    page.get_by_label("Subject").fill("服务时间调整")
+    letter = page.get_by_test_id("letter-editor")
+    letter.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("自下月起，服务时间调整为每天 9:00–21:00。")
+    page.get_by_role("button", name="Unsubscribe link").click()
+    assert accessibility_problems(page) == []
+    screenshot(page, "compose-letter")
+    page.get_by_role("button", name="Upload to the platform").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Write “服务时间通知”")
+    expect(page.get_by_test_id("tpl-status")).to_have_attribute(
+        "data-status", "green", timeout=30_000
+    )
+    template = MailTemplate.objects.get(name="服务时间通知")
+    assert template.editor_mode == "richtext"
+    assert "每天 9:00–21:00" in template.html and "{$unsubscribe_url}" in template.html
+
+    # Switching to the builder with unsaved changes asks first; dismissing stays.
+    page.get_by_role("link", name="HTML code editor").click()
+    expect(page.locator(".CodeMirror")).to_be_visible()
+    page.evaluate(
+        "() => document.querySelector('.CodeMirror').CodeMirror.replaceSelection('<p>新段落</p>')"
+    )
+    questions = []
+
+    def dismiss(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.get_by_role("link", name="Visual builder").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Edit template")
+    assert questions and "not saved" in questions[0]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("link", name="Visual builder").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Build “服务时间通知”")
+    expect(page.locator("#builder-form[data-ready='1']")).to_have_count(1, timeout=30_000)
+    canvas = page.frame_locator("#gjs iframe.gjs-frame")
+    expect(canvas.get_by_text("每天 9:00–21:00", exact=False)).to_be_visible()
+    expect(page.locator(".gjs-block").filter(has_text="公司页脚")).to_have_count(1)
