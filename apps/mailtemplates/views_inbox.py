@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,8 +51,10 @@ def inbox_view(request, pk: int):
     template = get_object_or_404(MailTemplate, pk=pk, account=request.account)
     membership = getattr(request, "membership", None)
     can_edit = membership is not None and role_allows(membership.role, "editor")
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
     form = PreheaderForm(request.POST or None, initial={"preheader": template.preheader})
-    if request.method == "POST" and can_edit and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         preheader = form.cleaned_data["preheader"].strip()
         try:
             template_save_composed(
