@@ -11,6 +11,7 @@ them), merge tags and comments (Outlook's conditional comments).
 from __future__ import annotations
 
 import re
+from html import escape, unescape
 
 import css_inline
 import nh3
@@ -74,7 +75,9 @@ URL_SCHEMES = {"http", "https", "mailto", "tel", "data"}
 
 _DOCUMENT = re.compile(r"<\s*(html|body|head)\b", re.I)
 _STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.I | re.S)
-_BODY_STYLE = re.compile(r"""<body\b[^>]*?\sstyle\s*=\s*(["'])(.*?)\1""", re.I | re.S)
+_BODY_TAG = re.compile(r"<body\b([^>]*)>", re.I)
+_HTML_TAG = re.compile(r"<html\b([^>]*)>", re.I)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 # CSS that once ran code (IE's expression(), behaviours) or fetches other style sheets.
 _CSS_ACTIVE = re.compile(r"expression\s*\(|javascript\s*:|behavior\s*:|-moz-binding|@import", re.I)
 
@@ -102,7 +105,7 @@ def sanitise_email_html(source: str) -> str:
     cleaned = nh3.clean(
         source,
         tags=TAGS,
-        clean_content_tags={"script", "noscript", "iframe", "object", "embed", "template"},
+        clean_content_tags={"script", "noscript", "iframe", "object", "embed", "template", "title"},
         attributes=ATTRIBUTES,
         attribute_filter=_attribute_filter,
         url_schemes=URL_SCHEMES,
@@ -117,13 +120,33 @@ def sanitise_email_html(source: str) -> str:
             )
         return cleaned
     body = _STYLE_BLOCK.sub("", cleaned).strip()
-    match = _BODY_STYLE.search(source)
-    body_style = _clean_css(match.group(2)).replace('"', "'") if match else ""
-    head = DOCUMENT_HEAD + "".join(f"<style>{css}</style>\n" for css in styles if css.strip())
-    body_open = f'<body style="{body_style}">' if body_style else "<body>"
+    title = _TITLE.search(source)
+    head = DOCUMENT_HEAD
+    if title and title.group(1).strip():
+        head += f"<title>{escape(unescape(title.group(1).strip()))}</title>\n"
+    head += "".join(f"<style>{css}</style>\n" for css in styles if css.strip())
+    html_open = f"<html{_safe_attributes(_HTML_TAG.search(source))}>"
+    body_open = f"<body{_safe_attributes(_BODY_TAG.search(source))}>"
     return (
-        f"<!DOCTYPE html>\n<html>\n<head>\n{head}</head>\n{body_open}\n{body}\n</body>\n</html>\n"
+        f"<!DOCTYPE html>\n{html_open}\n<head>\n{head}</head>\n"
+        f"{body_open}\n{body}\n</body>\n</html>\n"
     )
+
+
+def _safe_attributes(match) -> str:
+    """The <html> or <body> tag's attributes (bgcolor, style, lang, …) through the same filter
+    as any element's."""
+    if match is None or not match.group(1).strip():
+        return ""
+    cleaned = nh3.clean(
+        f"<div{match.group(1)}></div>",
+        tags={"div"},
+        attributes={"div": GENERIC_ATTRIBUTES},
+        attribute_filter=_attribute_filter,
+        link_rel=None,
+    )
+    inner = re.match(r"<div(.*?)></div>", cleaned, re.S)
+    return inner.group(1) if inner else ""
 
 
 def inline_css(html: str) -> str:
@@ -139,8 +162,6 @@ PREHEADER_RE = re.compile(r"<div data-preheader[^>]*>.*?</div>\s*", re.S)
 def with_preheader(html: str, preheader: str) -> str:
     """Put the preheader (the line inboxes show after the subject) first in the body, hidden when
     the mail is opened; replaces an earlier one."""
-    from django.utils.html import escape
-
     html = PREHEADER_RE.sub("", html)
     if not preheader.strip():
         return html
@@ -153,3 +174,45 @@ def with_preheader(html: str, preheader: str) -> str:
     if match:
         return html[: match.end()] + hidden + html[match.end() :]
     return hidden + html
+
+
+_STRUCTURE = {"html", "head", "body", "tbody", "meta", "title"}
+
+
+def _tokens(html: str) -> list:
+    """What a document says, for comparing two serialisations: tags (structure and <tbody> left
+    out) with their attributes, comments, and text with whitespace collapsed."""
+    from html.parser import HTMLParser
+
+    out: list = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag not in _STRUCTURE:
+                out.append(("<", tag, sorted((k, v or "") for k, v in attrs)))
+
+        def handle_endtag(self, tag):
+            if tag not in _STRUCTURE:
+                out.append(("/", tag))
+
+        def handle_data(self, data):
+            if self.lasttag == "title":
+                return
+            text = " ".join(data.split())
+            if text:
+                out.append(text)
+
+        def handle_comment(self, data):
+            out.append(("!", data))
+
+    parser = Parser(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    return out
+
+
+def sanitise_if_needed(source: str) -> str:
+    """The code editor's HTML exactly as written when the sanitiser would remove nothing (the
+    platform stores templates byte for byte); the sanitised HTML otherwise."""
+    cleaned = sanitise_email_html(source)
+    return source if _tokens(cleaned) == _tokens(source) else cleaned

@@ -93,6 +93,10 @@ def _builder_data(request, *, project=None, html="", css="") -> dict:
             "desktop": _("Desktop"),
             "phone": _("Phone"),
             "unsaved": _("The builder has changes that are not saved. Leave anyway?"),
+            "unit": _("unit"),
+            "device": _("Device"),
+            "colour": _("Colour"),
+            "value": _("Value"),
             "buttons": {
                 "sw-visibility": _("Outlines"),
                 "preview": _("Preview"),

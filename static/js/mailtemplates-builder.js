@@ -104,6 +104,28 @@
     return list;
   }
 
+  // GrapesJS's own fields (style manager, traits, device menu, colour picker) carry no label:
+  // name each after its property, so screen readers (and the accessibility check) can tell them
+  // apart. Runs again whenever GrapesJS adds fields.
+  function labelFields(labels) {
+    document.querySelectorAll(
+      "#gjs input, #gjs select, #gjs textarea, .sp-container input"
+    ).forEach(function (field) {
+      if ((field.labels && field.labels.length) || field.getAttribute("aria-label")) return;
+      var text = "";
+      var property = field.closest(".gjs-sm-property");
+      var trait = field.closest(".gjs-trt-trait");
+      var name = property
+        ? property.querySelector(".gjs-sm-label")
+        : trait && trait.querySelector(".gjs-label");
+      if (name) text = name.textContent.trim();
+      if (field.classList.contains("gjs-input-unit")) text = (text + " " + labels.unit).trim();
+      if (field.classList.contains("gjs-devices")) text = labels.device;
+      if (field.classList.contains("sp-input")) text = labels.colour;
+      field.setAttribute("aria-label", text || field.placeholder || labels.value);
+    });
+  }
+
   ready(function () {
     var form = document.getElementById("builder-form");
     var source = document.getElementById("builder-data");
@@ -158,6 +180,10 @@
       var open = editor.Panels.getButton("views", "open-blocks");
       if (open) open.set("active", true);
       editor.UndoManager.clear();
+      labelFields(data.labels);
+      new MutationObserver(function () {
+        labelFields(data.labels);
+      }).observe(document.body, { childList: true, subtree: true });
       form.dataset.ready = "1";
     });
 

@@ -295,3 +295,18 @@ def test_saved_blocks_are_offered_and_update_the_templates_that_use_them(
     assert "新地址的公司" in row["content"] and "北京市朝阳区 8 号" in row["content"]
     assert "深圳示例科技" not in row["content"]
     assert row["content"].startswith("<p>正文</p>") and row["content"].endswith("<p>结尾</p>")
+
+
+def test_the_code_editor_keeps_clean_html_byte_for_byte_and_cleans_the_rest():
+    from apps.mailtemplates.sanitise import sanitise_if_needed
+
+    clean = (
+        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>春</title>'
+        "<style>p{color:red}</style></head><body bgcolor='#eee'><table><tr><td>a ]]> b"
+        "</td></tr></table><!--[if mso]>x<![endif]--></body></html>"
+    )
+    assert sanitise_if_needed(clean) == clean
+    dirty = clean.replace("<td>a", '<td onclick="x()">a<script>y()</script>')
+    cleaned = sanitise_if_needed(dirty)
+    assert "onclick" not in cleaned and "<script" not in cleaned
+    assert 'bgcolor="#eee"' in cleaned and '<html lang="zh">' in cleaned
