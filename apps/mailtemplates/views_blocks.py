@@ -29,6 +29,13 @@ class SavedBlockForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"type": "color", "class": "form-control form-control-color"}),
     )
 
+    logo_url = forms.URLField(
+        label=gettext_lazy("logo address"),
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "form-control"}),
+    )
+
     class Meta:
         model = SavedBlock
         fields = ["kind", "name", "html", "brand_colour", "accent_colour", "logo_url"]
@@ -39,7 +46,6 @@ class SavedBlockForm(forms.ModelForm):
             "html": forms.Textarea(
                 attrs={"class": "form-control font-monospace", "rows": 6, "spellcheck": "false"}
             ),
-            "logo_url": forms.URLInput(attrs={"class": "form-control"}),
             "sender_address": forms.Textarea(attrs={"class": "form-control", "rows": 2}),
         }
 
