@@ -122,6 +122,14 @@ def test_gallery_to_builder_to_test_send_to_campaign(page, portal, sandbox, cele
     expect(page.get_by_test_id("tpl-status")).to_have_attribute(
         "data-status", "green", timeout=30_000
     )
+    # At a phone's width the columns stack (the design's media query, kept by css-inline).
+    page.get_by_label("Device").select_option("phone")
+    frame_width = "document.querySelector('#gjs iframe.gjs-frame').clientWidth"
+    page.wait_for_function(f"() => {frame_width} <= 380")
+    column = canvas.locator("td.col").first
+    expect(column).to_be_visible()
+    assert column.bounding_box()["width"] > 300  # stacked: each column the frame's full width
+    screenshot(page, "compose-builder-phone")
     stored = sandbox.control("GET", f"templates/{template.platform_id}")
     assert "March newsletter for our members" in stored["content"]
     assert "<script" not in stored["content"]
