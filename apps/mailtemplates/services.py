@@ -23,7 +23,7 @@ from apps.umail.templates import Template
 from .content import normalise_newlines
 from .models import CheckResult, MailTemplate, TemplateAttachment, TemplateSync
 from .sanitise import sanitise_if_needed
-from .test_send import attachments_keep_files
+from .sendtest import attachments_keep_files
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_blocks, views_builder, views_inbox, views_test_send
+from . import views, views_blocks, views_builder, views_inbox, views_sendtest
 
 app_name = "mailtemplates"
 
@@ -26,7 +26,7 @@ urlpatterns = [
     path("<int:pk>/builder/", views_builder.builder_view, name="builder"),
     path("<int:pk>/letter/", views_builder.richtext_view, name="richtext"),
     path("<int:pk>/inbox/", views_inbox.inbox_view, name="inbox"),
-    path("<int:pk>/test-send/", views_test_send.test_send_view, name="test-send"),
+    path("<int:pk>/test-send/", views_sendtest.test_send_view, name="test-send"),
     path("<int:pk>/preview/", views.preview_view, name="preview"),
     path("<int:pk>/preview/frame/", views.preview_frame_view, name="preview-frame"),
     path("<int:pk>/attachments/", views.attachments_add_view, name="attachments-add"),

@@ -199,7 +199,7 @@ def smtp_send_test(
     Raises SmtpNotConfigured without settings; any other SMTP failure is recorded on the returned
     mail (status rejected or failed) instead of raised, so the page can show the transcript.
     `attachments` and `text` (the plain-text part; generated from the HTML when None) serve the
-    template test send (apps.mailtemplates.test_send).
+    template test send (apps.mailtemplates.sendtest).
     """
     smtp = _settings_or_refuse(account)
     files = [*([attachment] if attachment else []), *(attachments or [])]

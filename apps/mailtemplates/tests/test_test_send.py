@@ -143,7 +143,7 @@ def test_another_accounts_template_is_a_404(demo_client):
 
 def test_uploading_through_the_portal_keeps_the_file(demo_client, demo_account, sandbox):
     from apps.mailtemplates import services
-    from apps.mailtemplates.test_send import held_attachments
+    from apps.mailtemplates.sendtest import held_attachments
 
     template = services.template_create(
         account=demo_account,

@@ -16,13 +16,13 @@ from apps.umail.errors import UmailError
 
 from . import selectors
 from .models import MailTemplate
-from .test_send import (
+from .sendtest import (
     ContactNotFound,
     held_attachments,
     lookup_values,
     template_test_send,
 )
-from .test_send_forms import TestSendForm
+from .sendtest_forms import TestSendForm
 
 
 def _safe_next(request) -> str:

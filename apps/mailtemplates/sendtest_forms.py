@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.smtp.forms import validate_addresses
 
-from .test_send import MAX_TEST_ADDRESSES
+from .sendtest import MAX_TEST_ADDRESSES
 
 
 class TestSendForm(forms.Form):
