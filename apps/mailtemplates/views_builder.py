@@ -6,6 +6,7 @@ code is in static/js/mailtemplates-builder.js and mailtemplates-richtext.js.
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,15 +37,10 @@ from .models import MailTemplate
 from .sanitise import PREHEADER_RE, sanitise_email_html
 from .views import _frame_response
 
-#: The builder page's own policy (the rest of the portal gets the security issue's). Scripts
-#: only from the portal's static files (GrapesJS needs no eval: the browser journey runs it under
-#: this policy and fails on any violation); inline styles because GrapesJS positions its panels
-#: and canvas with them; images from anywhere, as in a mail client.
-BUILDER_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: https: http:; font-src 'self' data:; frame-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+#: The builder page extends the portal's CSP (settings.CONTENT_SECURITY_POLICY): scripts stay
+#: 'self' plus the request's nonce (GrapesJS needs no eval: the browser journey runs it under this
+#: policy and fails on any violation); images from anywhere, as in a mail client.
+BUILDER_CSP_UPDATE = {"img-src": ["https:", "http:"]}
 
 BLANK_PAGE = (
     '<div class="wrap"><div class="card"><div class="pad">'
@@ -125,7 +121,6 @@ def _builder_render(request, form, template, data, *, stale=False, status=200):
         },
         status=status,
     )
-    response["Content-Security-Policy"] = BUILDER_CSP
     return response
 
 
@@ -139,6 +134,7 @@ def _document_body(html: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@csp_update(BUILDER_CSP_UPDATE)
 @account_required(role="editor")
 def builder_view(request, pk: int | None = None):
     template = _template_or_none(request, pk)
