@@ -214,7 +214,10 @@ def _int_param(ctx: OpContext, name: str, value: str) -> int:
 def _managed_customer(ctx: OpContext, customer_id: int) -> dict[str, Any]:
     """The customer a manager-mode call is for; refused unless the caller manages it."""
     caller = ctx.account
-    if caller["user_type"] not in ("manager", "agents"):
+    # §7 L3123-3125: with user_type=manager the credentials "must be the administrator's";
+    # §7.4/§7.5 are "管理员账号才可调用". Agents only under the permissive profile.
+    allowed = ("manager",) if ctx.strict else ("manager", "agents")
+    if caller["user_type"] not in allowed:
         raise OpError("error", "无权限：只有管理员账号才可调用此接口")
     customer = ctx.store.account_by_id(customer_id)
     if customer is None or customer["user_type"] != "" or customer_id == caller["id"]:
