@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import json
@@ -46,6 +47,9 @@ class Sandbox:
                 "--state",
                 str(state),
                 "--seed",
+                # Every suite runs against the strict profile (the platform as documented).
+                "--profile",
+                "strict",
                 "--smtp-port",
                 "0",
                 "--smtps-port",
@@ -88,6 +92,17 @@ class Sandbox:
 
     def reset(self) -> None:
         self.control("POST", "reset", raw=True)
+
+    @contextlib.contextmanager
+    def profile(self, **spec):
+        """Run a block under another profile and/or quirks, e.g. `profile="permissive"` or
+        `quirks=True`; the previous ones are restored after it."""
+        before = self.control("GET", "profile")
+        self.control("POST", "profile", spec)
+        try:
+            yield self
+        finally:
+            self.control("POST", "profile", before)
 
     def patch_account(self, username: str, **fields) -> dict:
         return self.control("POST", f"accounts/{username}", fields)

@@ -133,12 +133,14 @@ class Transport:
             response = self.session.request(method, url, **kwargs)
         except requests.Timeout as exc:
             self._log(method, url, "timeout", started)
-            raise PlatformTimeout("The platform did not answer in time.") from exc
+            # `from None`: requests' exceptions quote the whole URL, and a legacy-mode or §7
+            # `pwd` query string would reach stored tracebacks and error pages with them.
+            raise PlatformTimeout("The platform did not answer in time.") from None
         except requests.RequestException as exc:
             self._log(method, url, type(exc).__name__, started)
             raise PlatformUnavailable(
                 f"The platform could not be reached ({type(exc).__name__})."
-            ) from exc
+            ) from None
         self._log(method, response.url or url, response.status_code, started)
         return response
 

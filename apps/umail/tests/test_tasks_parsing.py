@@ -181,9 +181,14 @@ def test_track_overview_ids_ratios_and_links():
     )
 
 
-def test_the_documentations_unbalanced_sample_is_a_clear_error():
+def test_the_documentations_unbalanced_sample_is_recovered():
+    # L699 `<send_id>19124</task_sn>`: read as the send id it is.
+    client, _ = client_with(make_response(canned("track-overview-unbalanced.xml")))
+    overview = client.tracking.overview(ident="x")
+    assert (overview.task_id, overview.send_id) == (1025694, 19124)
     # Malformed replies are worth a retry (reads are retried): every attempt gets the same.
-    client, _ = client_with(*(make_response(canned("track-overview-unbalanced.xml")),) * 3)
+    broken = canned("track-overview-unbalanced.xml").replace(b"<task_id>", b"<task_id")
+    client, _ = client_with(*(make_response(broken),) * 3)
     with pytest.raises(MalformedReply):
         client.tracking.overview(ident="x")
 
