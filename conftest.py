@@ -143,6 +143,21 @@ def fresh_sandbox(sandbox) -> Sandbox:
     return sandbox
 
 
+@pytest.fixture
+def permissive_sandbox(fresh_sandbox) -> Sandbox:
+    """The sandbox under its permissive profile (the older latitude), for tests of the portal's
+    guesses where the manual is silent; strict again afterwards."""
+    with fresh_sandbox.profile(profile="permissive"):
+        yield fresh_sandbox
+
+
+@pytest.fixture
+def quirky_sandbox(fresh_sandbox) -> Sandbox:
+    """The sandbox serving replies as the manual prints them (`--quirks`)."""
+    with fresh_sandbox.profile(quirks=True):
+        yield fresh_sandbox
+
+
 @pytest.fixture(autouse=True)
 def _platform_is_sandbox(request, settings):
     """Every Django test talks to the sandbox process, never to the real platform."""

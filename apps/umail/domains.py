@@ -212,9 +212,7 @@ class DomainsAPI(Resource):
         self, *, mailbox: str, customer_id: str | int | None = None, user_type: str | None = None
     ) -> None:
         """§7.9 delete a mailbox."""
-        self._write(
-            "mailbox-del", params={"mailbox": mailbox, **_scope(customer_id, user_type)}
-        )
+        self._write("mailbox-del", params={"mailbox": mailbox, **_scope(customer_id, user_type)})
 
     def mailbox_set_password(
         self,

@@ -131,7 +131,7 @@ class Transport:
         started = time.monotonic()
         try:
             response = self.session.request(method, url, **kwargs)
-        except requests.Timeout as exc:
+        except requests.Timeout:
             self._log(method, url, "timeout", started)
             # `from None`: requests' exceptions quote the whole URL, and a legacy-mode or §7
             # `pwd` query string would reach stored tracebacks and error pages with them.

@@ -56,7 +56,9 @@ _LEADING = b"\xef\xbb\xbf"
 _DATE = re.compile(
     r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$"
 )
-_TAG = re.compile(r"<(/?)([A-Za-z_][\w.\-]*)((?:\s[^<>]*?)?)(/?)>|<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>", re.S)
+_TAG = re.compile(
+    r"<(/?)([A-Za-z_][\w.\-]*)((?:\s[^<>]*?)?)(/?)>|<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>", re.S
+)
 
 
 def _without_leading_noise(content: bytes | str) -> bytes | str:
@@ -141,7 +143,9 @@ def parse(content: bytes | str) -> Element:
                 return fromstring(repaired.encode("utf-8"), forbid_dtd=True)
             except (ParseError, DefusedXmlException, ValueError):
                 pass
-        raise MalformedReply(f"The platform's reply is not valid XML ({exc}): {text[:80]!r}") from exc
+        raise MalformedReply(
+            f"The platform's reply is not valid XML ({exc}): {text[:80]!r}"
+        ) from exc
 
 
 def iter_children(source: typing.IO[bytes], tag: str) -> typing.Iterator[Element]:

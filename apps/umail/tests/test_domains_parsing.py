@@ -184,7 +184,9 @@ def test_a_failing_request_never_carries_the_query_string_into_the_traceback():
     from apps.umail.errors import PlatformUnavailable
 
     secret_url = "http://x/mm-ms/apinew/bs.php?do=mailbox-add&pwd=Top-Secret-99"
-    client, _ = client_with(requests.ConnectionError(f"Max retries exceeded with url: {secret_url}"))
+    client, _ = client_with(
+        requests.ConnectionError(f"Max retries exceeded with url: {secret_url}")
+    )
     with pytest.raises(PlatformUnavailable) as info:
         client.domains.mailbox_add(mailbox="a@test.com", password="Top-Secret-99")
     assert info.value.__cause__ is None and info.value.__suppress_context__
@@ -220,6 +222,10 @@ def test_sub_account_operations_send_the_scope():
         "customer-domain-del",
     ]
     # GET parameters (§7.4/§7.5 take customer_id and domain; no user_type documented there)
-    assert session.sent[0]["params"] == {"do": "domain-add", "customer_id": "1002", "domain": "x.cn"}
+    assert session.sent[0]["params"] == {
+        "do": "domain-add",
+        "customer_id": "1002",
+        "domain": "x.cn",
+    }
     assert session.sent[2]["params"]["user_type"] == "manager"
     assert session.sent[3]["params"] == {"do": "customer-domain-del", "domain": "y.cn"}

@@ -139,10 +139,24 @@ def test_edit_task_sends_send_status_and_send_time():
     data = session.sent[0]["data"]
     assert session.sent[0]["params"] == {"do": "edit-task", "id": 42}
     assert data["send_status"] == "-3" and data["send_time"] == "2026-1-1 8:00:00"
-    assert "status" not in data and "time" not in data
+    # the sample URL's `time=` (L2992) too, the same value
+    assert data["time"] == data["send_time"] and "status" not in data
     client, session = client_with(make_response(canned("tpl-result-success.xml")))
     client.tasks.edit_task(42, send_status=-2)
     assert session.sent[0]["data"] == {"send_status": "-2"}
+
+
+def test_a_refused_pause_or_cancel_is_told_apart():
+    from apps.umail.tasks import UndocumentedStatusRefused
+
+    refusal = '<?xml version="1.0"?><result><status>error</status><data>参数错误</data></result>'
+    client, _ = client_with(make_response(refusal), make_response(refusal))
+    with pytest.raises(UndocumentedStatusRefused) as info:
+        client.tasks.edit_task(42, send_status=-2)
+    assert info.value.send_status == -2 and info.value.detail == "参数错误"
+    with pytest.raises(PlatformRejected) as info:  # a documented status refused: as it is
+        client.tasks.edit_task(42, send_status=-1)
+    assert not isinstance(info.value, UndocumentedStatusRefused)
 
 
 def test_get_task_of_a_deleted_task_is_none_and_del_task_maps_errors():
