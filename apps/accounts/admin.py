@@ -9,9 +9,10 @@ class SubAccountInline(admin.TabularInline):
     confirms each one when the agent first switches to it."""
 
     model = SubAccount
+    fk_name = "account"
     extra = 0
-    fields = ["customer_id", "label", "source", "confirmed_at"]
-    readonly_fields = ["source", "confirmed_at"]
+    fields = ["customer_id", "label", "source", "confirmed_at", "platform_account"]
+    readonly_fields = ["source", "confirmed_at", "platform_account"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,7 +34,7 @@ class PlatformAccountAdmin(admin.ModelAdmin):
     list_display = ["username", "user_type", "company", "platform_url", "api_mode", "updated_at"]
     list_filter = ["user_type", "api_mode"]
     search_fields = ["username", "company", "contact", "email"]
-    readonly_fields = ["platform_id", "customer_synced_at", "created_at", "updated_at"]
+    readonly_fields = ["platform_id", "customer_synced_at", "created_at", "updated_at", "parent"]
     inlines = [MembershipInline, SubAccountInline, AccountServiceInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -48,8 +49,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(SubAccount)
 class SubAccountAdmin(admin.ModelAdmin):
-    list_display = ["customer_id", "label", "account", "source", "confirmed_at"]
+    list_display = ["customer_id", "label", "account", "source", "confirmed_at", "platform_account"]
     list_filter = ["source"]
     search_fields = ["customer_id", "label", "account__username"]
     autocomplete_fields = ["account"]
-    readonly_fields = ["confirmed_at", "created_at"]
+    readonly_fields = ["confirmed_at", "created_at", "platform_account"]

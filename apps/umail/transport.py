@@ -40,6 +40,16 @@ _AUTH_STATUSES = {"auth_error", "login_error", "user_error", "auth_failed"}
 _RATE_LIMIT_STATUSES = {"rate_limit", "too_many_requests", "over_limit"}
 
 
+def _never_connected(exc: requests.RequestException) -> bool:
+    """A connection that was never made (refused, no route): nothing reached the platform."""
+    import urllib3
+
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 def redact(text: str) -> str:
     """Remove password values from a URL or form body before it reaches a log."""
     return _SECRET_PARAM.sub(r"\1=***", text)
@@ -131,16 +141,20 @@ class Transport:
         started = time.monotonic()
         try:
             response = self.session.request(method, url, **kwargs)
-        except requests.Timeout:
+        except requests.Timeout as exc:
             self._log(method, url, "timeout", started)
             # `from None`: requests' exceptions quote the whole URL, and a legacy-mode or §7
             # `pwd` query string would reach stored tracebacks and error pages with them.
-            raise PlatformTimeout("The platform did not answer in time.") from None
+            error = PlatformTimeout("The platform did not answer in time.")
+            error.never_sent = isinstance(exc, requests.ConnectTimeout)
+            raise error from None
         except requests.RequestException as exc:
             self._log(method, url, type(exc).__name__, started)
-            raise PlatformUnavailable(
+            error = PlatformUnavailable(
                 f"The platform could not be reached ({type(exc).__name__})."
-            ) from None
+            )
+            error.never_sent = _never_connected(exc)
+            raise error from None
         self._log(method, response.url or url, response.status_code, started)
         return response
 

@@ -219,6 +219,7 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
         },
         "users": {"demo": user},
         "ids": {
+            "subaccount": _agent_sub_account_pk(),
             "list": 501,
             "address": address.id,
             "template": template.pk,
@@ -236,6 +237,12 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
             "hygiene": run.pk,
         },
     }
+
+
+def _agent_sub_account_pk() -> int:
+    from apps.accounts.models import SubAccount
+
+    return SubAccount.objects.filter(account__username="agent").order_by("pk").first().pk
 
 
 def visits(ids: dict, language: str) -> list[Visit]:
@@ -274,6 +281,19 @@ def visits(ids: dict, language: str) -> list[Visit]:
             status=302,
         ),
         Visit("agent overview", reverse("accounts:overview"), who="agent"),
+        Visit(
+            "sub-account credentials",
+            reverse("accounts:subaccount-credentials", args=[ids["subaccount"]]),
+            who="agent",
+        ),
+        Visit(
+            "sub-account credentials refused",
+            reverse("accounts:subaccount-credentials", args=[ids["subaccount"]]),
+            who="agent",
+            method="post",
+            data={"username": "shop-a", "password": "wrong"},
+            status=400,
+        ),
         # Core
         Visit("activity", reverse("core:audit")),
         Visit("preferences", reverse("core:preferences")),
