@@ -389,10 +389,11 @@ class ContactsAPI(Resource):
 
     def subscribe(self, *, list_id: int, address: str, name: str | None = None) -> WriteResult:
         """§4.13 one address (the platform takes the local part as the name when none is given)."""
-        data = {"address": address}
+        # GET parameters (§4.13 L1880); only `maillist` may also be posted.
+        params = {"list_id": list_id, "address": address}
         if name:
-            data["name"] = name
-        return self._result(self._write("ml-sub", params={"list_id": list_id}, data=data))
+            params["name"] = name
+        return self._result(self._write("ml-sub", params=params))
 
     def subscribe_many(self, *, list_id: int, entries: Iterable[tuple[str, str]]) -> WriteResult:
         """§4.13 `maillist`, one `email<TAB>name` a line (a tab: names may contain commas)."""
