@@ -97,7 +97,9 @@ def test_agent_switches_sub_account(page, portal, sandbox):
     switch_to(page, "shop-a.cn (1002)")
     # §7 lets only the administrator act for a customer: the agent signs in as the
     # sub-account, once, with its own credentials (checked with §1.1, stored encrypted).
-    expect(page.get_by_role("heading", level=1)).to_have_text("Work on sub-account shop-a.cn (1002)")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Work on sub-account shop-a.cn (1002)"
+    )
     page.get_by_label("The sub-account's platform username").fill("shop-a")
     page.get_by_label("The sub-account's platform password").fill("shop-a-pass")
     page.get_by_role("button", name="Check and switch").click()
