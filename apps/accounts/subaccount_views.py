@@ -77,12 +77,12 @@ def _agent_switch(request, agent, customer_id: str):
 def subaccount_credentials_view(request, pk: int):
     """The sub-account's own credentials, asked once (and again when they stop working)."""
     agent = subaccounts.managing_account(request.account)
-    if agent.user_type != agent.UserType.AGENT:
-        raise Http404("Only agents sign in as their sub-accounts.")
-    sub = get_object_or_404(SubAccount, pk=pk, account=agent)
     membership = subaccounts.membership_for(user=request.user, account=agent)
     if not role_allows(membership.role if membership else "viewer", "owner"):
         return render(request, "accounts/forbidden.html", {"needed": _("Owner")}, status=403)
+    if agent.user_type != agent.UserType.AGENT:
+        raise Http404("Only agents sign in as their sub-accounts.")
+    sub = get_object_or_404(SubAccount, pk=pk, account=agent)
     form = SubAccountCredentialsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
