@@ -7,8 +7,8 @@ What the documentation leaves open, and the choices made here (see the README's 
   the caller's own is refused. In ``manager`` mode the credentials must be those of a
   *manager* of the customer: the platform administrator manages every customer; under the
   permissive profile an agent also manages its own sub-accounts (``parent_id``); anyone else
-  gets the permission error (strict: L3123-3125, the administrator's credentials only). §7.4 and §7.5
-  ("管理员账号才可调用") follow the same rule.
+  gets the permission error (strict: L3123-3125, the administrator's credentials only).
+  §7.4 and §7.5 ("管理员账号才可调用") follow the same rule.
 * **What §7.1 lists without a ``customer_id``.** The caller's own domains and the system
   domains (``customer_id`` 0); for an agent also its sub-accounts' domains, for the administrator
   every customer's. This is how an agent's sub-accounts can be discovered over the API.
