@@ -96,7 +96,13 @@ def test_documented_moves_and_a_refused_pause_or_cancel(demo, demo_account, fres
     assert "refused to cancel" in body and "unchanged" in body
     assert "What the platform documents: Resume, Send now, Delete." in body
     assert act("resume")[:2] == (1, 1)
-    assert act("send_now")[:2] == (2, 2)
+    # Send now (2): the platform queues it at once; the page shows what §6.1 says.
+    status, on_platform, _response = act("send_now")
+    assert status == on_platform
+    assert fresh_sandbox.control("GET", f"tasks/{campaign.platform_id}")["immediate"] == 1
+    fresh_sandbox.control("POST", f"tasks/{campaign.platform_id}/fast-forward", {"seconds": 60})
+    services.campaign_sync_one(campaign=campaign)
+    assert campaign.status == 2
     status, on_platform, response = act("pause")
     assert (status, on_platform) == (2, 2)
     assert "documents no way to stop it" in page(response)

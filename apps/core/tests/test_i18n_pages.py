@@ -220,6 +220,7 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
         "users": {"demo": user},
         "ids": {
             "subaccount": _agent_sub_account_pk(),
+            "account": account.pk,
             "list": 501,
             "address": address.id,
             "template": template.pk,
@@ -448,6 +449,13 @@ def visits(ids: dict, language: str) -> list[Visit]:
         Visit("resync", reverse("ops:resync")),
         Visit("resync jobs", reverse("ops:resync-jobs"), htmx=True),
         Visit("admin", "/admin/", who="staff"),
+        Visit(
+            "admin platform probe",
+            reverse("admin:accounts_platformaccount_changelist"),
+            who="staff",
+            method="post",
+            data={"action": "probe_platform", "_selected_action": [ids["account"]]},
+        ),
         *admin_visits(),
     ]
 
