@@ -13,8 +13,9 @@ from urllib.parse import urljoin, urlsplit
 
 from django.views.decorators.debug import sensitive_variables
 
-from .errors import PlatformUnavailable
-from .transport import Transport
+from . import xml
+from .errors import AuthenticationFailed, MalformedReply, PlatformRejected, PlatformUnavailable
+from .transport import Transport, error_from_reply
 
 LOGIN_PATH = "sendstat/?module=base&action=login"
 
@@ -55,4 +56,16 @@ def console_login(
     if response.status_code >= 400:
         raise PlatformUnavailable(f"The platform's login answered HTTP {response.status_code}.")
     # No redirect: the success reply is undocumented; only errurl means "refused" (§1.1 decides).
+    # The platform's own error shape (e.g. its rate limit) is still an error, not a yes.
+    head = response.content[:4096].lstrip()
+    if head.startswith((b"<?xml", b"<result")):
+        try:
+            root = xml.parse(response.content)
+        except MalformedReply:
+            return True
+        error = error_from_reply(response, root)
+        if isinstance(error, AuthenticationFailed):
+            return False
+        if error is not None and not isinstance(error, PlatformRejected):
+            raise error
     return True

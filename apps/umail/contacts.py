@@ -163,6 +163,12 @@ class LineStream:
         if first.startswith((b"<!doctype", b"<html", b"<br", b"<b>")):
             response.close()
             raise MalformedReply("The platform sent an HTML page where a text export was due.")
+        # Nothing at all, typed as XML: a failed reply, not an empty list (text/html says
+        # nothing: it is PHP's default for everything).
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if self._first is None and kind in ("text/xml", "application/xml"):
+            response.close()
+            raise MalformedReply("The platform sent an empty reply.")
 
     def __iter__(self) -> Iterator[str]:
         try:
