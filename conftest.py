@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import json
@@ -46,6 +47,9 @@ class Sandbox:
                 "--state",
                 str(state),
                 "--seed",
+                # Every suite runs against the strict profile (the platform as documented).
+                "--profile",
+                "strict",
                 "--smtp-port",
                 "0",
                 "--smtps-port",
@@ -89,6 +93,17 @@ class Sandbox:
     def reset(self) -> None:
         self.control("POST", "reset", raw=True)
 
+    @contextlib.contextmanager
+    def profile(self, **spec):
+        """Run a block under another profile and/or quirks, e.g. `profile="permissive"` or
+        `quirks=True`; the previous ones are restored after it."""
+        before = self.control("GET", "profile")
+        self.control("POST", "profile", spec)
+        try:
+            yield self
+        finally:
+            self.control("POST", "profile", before)
+
     def patch_account(self, username: str, **fields) -> dict:
         return self.control("POST", f"accounts/{username}", fields)
 
@@ -126,6 +141,21 @@ def fresh_sandbox(sandbox) -> Sandbox:
     """The sandbox reset to its seeded state, for tests that change platform data."""
     sandbox.reset()
     return sandbox
+
+
+@pytest.fixture
+def permissive_sandbox(fresh_sandbox) -> Sandbox:
+    """The sandbox under its permissive profile (the older latitude), for tests of the portal's
+    guesses where the manual is silent; strict again afterwards."""
+    with fresh_sandbox.profile(profile="permissive"):
+        yield fresh_sandbox
+
+
+@pytest.fixture
+def quirky_sandbox(fresh_sandbox) -> Sandbox:
+    """The sandbox serving replies as the manual prints them (`--quirks`)."""
+    with fresh_sandbox.profile(quirks=True):
+        yield fresh_sandbox
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ with ``--smtps-port``, implicit TLS).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -39,7 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.speed is not None:
         delivery.set_default_speed(args.speed)
-    app = create_app(args.state, seed_data=args.seed)
+    app = create_app(args.state, seed_data=args.seed, profile_name=args.profile, quirks=args.quirks)
     # Send tasks start (and charge the quota) on time even when nobody asks about them.
     delivery.start_engine(app.store, app.clock)
     try:
@@ -112,6 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument(
         "--smtps-port", type=int, default=None, help="implicit-TLS SMTP port (0: a free port)"
+    )
+    serve.add_argument(
+        "--profile",
+        choices=("strict", "permissive"),
+        default=os.environ.get("SANDBOX_PROFILE", "strict"),
+        help="strict (default): refuse what the manual forbids; permissive: the older latitude",
+    )
+    serve.add_argument(
+        "--quirks",
+        action="store_true",
+        default=os.environ.get("SANDBOX_QUIRKS", "") == "1",
+        help="serve replies as the manual prints them (text/html, a leading newline, unpadded "
+        "dates, descrīption, the manual's malformed closing tags)",
     )
     serve.add_argument(
         "--speed",

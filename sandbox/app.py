@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox import console, control, faults
+from sandbox import console, control, faults, profile
 from sandbox.calllog import CallLog
 from sandbox.clock import Clock
 from sandbox.ops import OpContext, OpError, find_operation, known_script, load_operations
@@ -51,8 +51,21 @@ class SandboxRequest(Request):
 
 
 class SandboxApp:
-    def __init__(self, store: Store, *, clock: Clock | None = None, calls: CallLog | None = None):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        calls: CallLog | None = None,
+        profile_name: str = "strict",
+        quirks: bool = False,
+    ):
+        if profile_name not in profile.PROFILES:
+            raise ValueError(f"unknown profile {profile_name!r}")
         self.store = store
+        # The profile and quirks chosen at start; /_sandbox/profile changes them until a reset.
+        self.initial_profile = (profile_name, quirks)
+        self.profile, self.quirks = profile_name, quirks
         self.clock = clock or Clock()
         self.calls = calls or CallLog()
         self.faults = faults.Faults()  # injected on demand through /_sandbox/faults
@@ -102,7 +115,12 @@ class SandboxApp:
 
     # -- state -------------------------------------------------------------------------------
 
+    @property
+    def strict(self) -> bool:
+        return self.profile == "strict"
+
     def reset(self) -> None:
+        self.profile, self.quirks = self.initial_profile
         self.store.wipe()
         seed(self.store, self.clock)
         self.calls.clear()
@@ -213,6 +231,12 @@ class SandboxApp:
             if do is None:
                 return result_response("error", "缺少参数：do")
             return result_response("error", f"未知的操作：{script}?do={do}")
+        if self.strict:
+            refusal = profile.misplaced_parameter(
+                script, do, request.args, request.form, RESERVED_PARAMS
+            )
+            if refusal is not None:
+                return self.finish(script, do, result_response("error", refusal))
         # GET and POST merged, POST winning on a clash (PHP's $_REQUEST order "GP").
         params: MultiDict[str, str] = MultiDict()
         for source in (request.args, request.form):
@@ -229,22 +253,41 @@ class SandboxApp:
             mode=mode,
             script=script,
             do=do,
+            strict=self.strict,
         )
         try:
             out = op.func(ctx)
         except OpError as exc:
-            return result_response(exc.status, exc.data)
-        return out if isinstance(out, Response) else xml_response(out)
+            return self.finish(script, do, result_response(exc.status, exc.data))
+        return self.finish(script, do, out if isinstance(out, Response) else xml_response(out))
+
+    def finish(self, script: str, do: str | None, response: Response) -> Response:
+        """With ``--quirks``, the reply as the manual prints it (buffered: a test mode)."""
+        if not self.quirks or response.status_code != 200:
+            return response
+        body, content_type = profile.apply_quirks(
+            script, do, b"".join(response.iter_encoded()), response.content_type or ""
+        )
+        quirky = Response(body, status=200, content_type=content_type)
+        for name, value in response.headers.items():
+            if name.lower() not in ("content-type", "content-length"):
+                quirky.headers[name] = value
+        return quirky
 
 
 def create_app(
-    state: str | Path | Store, *, seed_data: bool = False, clock: Clock | None = None
+    state: str | Path | Store,
+    *,
+    seed_data: bool = False,
+    clock: Clock | None = None,
+    profile_name: str = "strict",
+    quirks: bool = False,
 ) -> SandboxApp:
     """Open (creating if needed) the state store and build the app; optionally seed it."""
     load_operations()  # before the store opens, so that every section's tables get created
     store = state if isinstance(state, Store) else Store(state)
     store.init_schema()  # idempotent; covers a Store opened before the operations loaded
-    app = SandboxApp(store, clock=clock)
+    app = SandboxApp(store, clock=clock, profile_name=profile_name, quirks=quirks)
     if seed_data:
         seed(store, app.clock)
     return app

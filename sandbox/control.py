@@ -133,3 +133,27 @@ def add_fault(app: SandboxApp, request: Request) -> Response:
 def clear_faults(app: SandboxApp, request: Request) -> Response:
     app.faults.clear()
     return json_response({"status": "ok"})
+
+
+@control("/profile")
+def get_profile(app: SandboxApp, request: Request) -> Response:
+    return json_response({"profile": app.profile, "quirks": app.quirks})
+
+
+@control("/profile", methods=("POST",))
+def set_profile(app: SandboxApp, request: Request) -> Response:
+    """Body: {"profile"?: "strict" | "permissive", "quirks"?: bool}; a reset restores the
+    profile and quirks the sandbox was started with."""
+    try:
+        spec = json.loads(request.get_data(as_text=True) or "{}")
+    except ValueError as exc:
+        return json_error(str(exc), 400)
+    if not isinstance(spec, dict) or set(spec) - {"profile", "quirks"}:
+        return json_error('expected {"profile"?, "quirks"?}', 400)
+    if "profile" in spec and spec["profile"] not in ("strict", "permissive"):
+        return json_error("profile must be strict or permissive", 400)
+    if "quirks" in spec and not isinstance(spec["quirks"], bool):
+        return json_error("quirks must be true or false", 400)
+    app.profile = spec.get("profile", app.profile)
+    app.quirks = spec.get("quirks", app.quirks)
+    return json_response({"profile": app.profile, "quirks": app.quirks})

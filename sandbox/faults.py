@@ -64,7 +64,12 @@ HTML_PAGE = (
     "<h1>Fatal error</h1><p>Allowed memory size exhausted in /www/mm-ms/apinew/inc.php on line 42"
     "</p></body></html>"
 )
-MALFORMED = '<?xml version="1.0" encoding="UTF-8"?>\n<service>\n <id>1</id>\n</servcie>\n'
+# Tags that do not balance beyond repair (the client repairs the manual's own defects: a
+# mismatched closing tag, a reopened root at the end; see --quirks for those).
+MALFORMED = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<service>\n <id>1</id>\n'
+    " <service_status>enabled</servcie>\n"
+)
 XML_BOMB = (
     '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
     + "".join(

@@ -39,9 +39,9 @@ def account_required(
         def wrapper(request, *args, **kwargs):
             if not request.account:
                 return render(request, "accounts/no_account.html", status=403)
-            membership = Membership.objects.filter(
-                user=request.user, account=request.account
-            ).first()
+            from .subaccounts import membership_for
+
+            membership = membership_for(user=request.user, account=request.account)
             # Staff acting on an account they do not belong to only ever read.
             current_role = membership.role if membership else Membership.Role.VIEWER
             request.membership = membership

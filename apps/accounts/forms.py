@@ -48,6 +48,24 @@ class SubAccountForm(forms.Form):
     )
 
 
+class SubAccountCredentialsForm(forms.Form):
+    """An agent gives a sub-account's own platform credentials (checked with §1.1, stored
+    encrypted); the portal then works as the sub-account."""
+
+    username = forms.CharField(
+        label=_("The sub-account's platform username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    password = forms.CharField(
+        label=_("The sub-account's platform password"),
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"class": "form-control", "autocomplete": "off"}
+        ),
+        strip=False,
+    )
+
+
 class TeamLoginForm(AuthenticationForm):
     """Username and password of a portal user (not a platform account)."""
 

@@ -56,6 +56,16 @@ class PlatformAccount(models.Model):
     im = models.CharField(_("instant messaging"), max_length=255, blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
     customer_synced_at = models.DateTimeField(_("customer info synced at"), null=True, blank=True)
+    # A sub-account an agent manages is its own platform account (its own credentials and
+    # mirrors), linked to the agent's account (docs/DEVELOPING.md, "Sub-accounts").
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("managed by"),
+    )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -188,6 +198,16 @@ class SubAccount(models.Model):
         _("source"), max_length=12, choices=Source.choices, default=Source.STAFF
     )
     confirmed_at = models.DateTimeField(_("confirmed by the platform"), null=True, blank=True)
+    # An agent's sub-account, signed in with its own credentials (§1.1 confirmed the customer
+    # id); empty = "needs credentials": the agent is asked for them at the next switch.
+    platform_account = models.ForeignKey(
+        PlatformAccount,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_as",
+        verbose_name=_("sub-account's own platform account"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -204,6 +224,13 @@ class SubAccount(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.label} ({self.customer_id})" if self.label else f"#{self.customer_id}"
+
+    @property
+    def needs_credentials(self) -> bool:
+        """Agents act as the sub-account itself; without its credentials they cannot."""
+        return self.account.user_type == PlatformAccount.UserType.AGENT and (
+            self.platform_account_id is None
+        )
 
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"

@@ -46,6 +46,10 @@ def account_for_user(*, user, account_id: int | None) -> PlatformAccount | None:
         chosen = memberships.filter(account_id=account_id).first()
         if chosen is not None:
             return chosen.account
+        # An agent's sub-account (its own platform account) is open to the agent's team.
+        child = PlatformAccount.objects.filter(pk=account_id, parent__membership__user=user).first()
+        if child is not None:
+            return child
     first = memberships.order_by("account__username").first()
     return first.account if first else None
 

@@ -294,6 +294,25 @@ def subaccount_add(
     """An agent or administrator enters a customer id; the platform must confirm it."""
     if not account.is_agent_or_manager:
         raise ScopeRefused(_("Only agent and administrator accounts have sub-accounts."))
+    if account.user_type == PlatformAccount.UserType.AGENT:
+        # §7's manager mode is the administrator's alone: an agent's sub-account is confirmed
+        # by its own credentials (§1.1) when the agent first switches to it.
+        sub, created = SubAccount.objects.get_or_create(
+            account=account,
+            customer_id=customer_id,
+            defaults={"source": SubAccount.Source.ENTERED, "label": label},
+        )
+        if label and not created:
+            sub.label = label
+            sub.save(update_fields=["label"])
+        record(
+            account=account,
+            user=user,
+            action="accounts.subaccount.add",
+            target=label or customer_id,
+            customer_id=customer_id,
+        )
+        return sub
     with audited(
         account=account,
         user=user,

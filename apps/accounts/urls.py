@@ -18,5 +18,10 @@ urlpatterns = [
         name="subaccounts-discover",
     ),
     path("sub-accounts/add/", subaccount_views.subaccount_add_view, name="subaccount-add"),
+    path(
+        "sub-accounts/<int:pk>/credentials/",
+        subaccount_views.subaccount_credentials_view,
+        name="subaccount-credentials",
+    ),
     path("login/team/", subaccount_views.TeamLoginView.as_view(), name="team-login"),
 ]

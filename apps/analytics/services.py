@@ -947,12 +947,14 @@ def failures_export(*, account, fail_type: int, source: str, report=None, day=No
         rows = client.stats.iter_failures(
             task_id=report.stat_task_id, fail_type=fail_type, out_type=source
         )
+    elif fail_type in (1, 2, 3):
+        # §2.3.2 needs a task id for these types (L456-458): ask task by task (§2.4).
+        rows = client.stats.iter_day_failures_per_task(
+            day=day, fail_type=fail_type, out_type=source
+        )
     else:
         rows = client.stats.iter_failures(
-            day=day,
-            fail_type=fail_type,
-            out_type=source,
-            with_types=fail_type == ALL_FAILURES or fail_type in (1, 2, 3),
+            day=day, fail_type=fail_type, out_type=source, with_types=fail_type == ALL_FAILURES
         )
     return _primed(client, rows)
 

@@ -41,7 +41,7 @@ from apps.umail.errors import (
     RateLimited,
     UmailError,
 )
-from apps.umail.tasks import BEIJING, SendTask, TaskParams
+from apps.umail.tasks import BEIJING, SendTask, TaskParams, UndocumentedStatusRefused
 
 from . import ratelimit
 from .models import (
@@ -749,8 +749,18 @@ ACTIONS = {
     "resume": ((-1, -2), None),  # -1 → 1 (its time), -2 → 2 (continue sending)
     "pause": ((2,), -2),
     "cancel": ((1, -1, 2, -2), -3),
+    "send_now": ((1, -1), 2),
+}
+# pause (-2) and cancel (-3) are the portal's guess (apps.umail.tasks, UNDOCUMENTED_EDIT_STATUSES);
+# what §6.3 documents, offered when the platform refuses the guess:
+DOCUMENTED_ALTERNATIVES = {
+    "hold": _("Hold"),
+    "resume": _("Resume"),
+    "send_now": _("Send now"),
+    "delete": _("Delete"),
 }
 ACTION_WORDS = {
+    "send_now": _("sent now"),
     "hold": _("put on hold"),
     "resume": _("resumed"),
     "pause": _("paused"),
@@ -796,20 +806,23 @@ def campaign_change_status(*, account, user, campaign: Campaign, action: str) ->
     target = ACTIONS[action][1]
     if action == "resume":
         target = 1 if campaign.status == Campaign.Status.ON_HOLD else 2
-    with (
-        audited(
-            account=account,
-            user=user,
-            action=f"campaigns.campaign.{action}",
-            target=f"task {campaign.platform_id}: {campaign.display_name}",
-            detail={"from": campaign.status, "to": target},
-        ) as entry,
-        client_for_account(account) as client,
-    ):
-        # Only the status: the other fields stay as the platform has them (a task found in
-        # the console has no send_qty_start in §6.1 to repeat).
-        reply = client.tasks.edit_task(campaign.platform_id, send_status=target)
-        entry.message = reply.data
+    try:
+        with (
+            audited(
+                account=account,
+                user=user,
+                action=f"campaigns.campaign.{action}",
+                target=f"task {campaign.platform_id}: {campaign.display_name}",
+                detail={"from": campaign.status, "to": target},
+            ) as entry,
+            client_for_account(account) as client,
+        ):
+            # Only the status: the other fields stay as the platform has them (a task found in
+            # the console has no send_qty_start in §6.1 to repeat).
+            reply = client.tasks.edit_task(campaign.platform_id, send_status=target)
+            entry.message = reply.data
+    except UndocumentedStatusRefused as exc:
+        raise ActionNotAllowed(_undocumented_refusal(campaign, action, exc)) from exc
     Campaign.objects.filter(pk=campaign.pk).update(status=target, hold=target == -1)
     campaign.refresh_from_db()
     try:
@@ -817,6 +830,41 @@ def campaign_change_status(*, account, user, campaign: Campaign, action: str) ->
     except UmailError as exc:
         logger.info("task-list after edit-task %s failed: %s", campaign.platform_id, exc)
     return campaign
+
+
+def _undocumented_refusal(campaign: Campaign, action: str, exc: UndocumentedStatusRefused) -> str:
+    """Pause/cancel refused: nothing changed (the page shows the platform's status, re-read
+    now), why, and what the manual documents instead."""
+    try:
+        campaign_sync_one(campaign=campaign)
+    except UmailError as sync_error:
+        logger.info("task-list after a refused %s failed: %s", action, sync_error)
+    campaign.refresh_from_db()
+    message = _(
+        "The platform refused to %(action)s this campaign (%(reason)s). Its documentation has no "
+        "way to pause or cancel a campaign, so the portal tried; the campaign is unchanged: "
+        "%(status)s."
+    ) % {
+        "action": {"pause": _("pause"), "cancel": _("cancel")}.get(action, action),
+        "reason": exc.detail or exc.status,
+        "status": campaign.status_label.lower(),
+    }
+    offered = [str(label) for key, label in DOCUMENTED_ALTERNATIVES.items()
+               if key in allowed_actions(campaign)]  # fmt: skip
+    if offered:
+        return (
+            message
+            + " "
+            + _("What the platform documents: %(actions)s.") % {"actions": ", ".join(offered)}
+        )
+    return (
+        message
+        + " "
+        + _(
+            "While a campaign is sending, the platform documents no way to stop it; once it has "
+            "ended it can be deleted."
+        )
+    )
 
 
 def campaign_apply_edit(*, account, user, draft: Campaign) -> Campaign:

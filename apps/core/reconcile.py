@@ -43,6 +43,11 @@ ANSWER_LOST = (PlatformUnavailable, MalformedReply)
 
 def _never_sent(exc: BaseException) -> bool:
     """A connection that was never made (refused, no route, connect timeout): nothing sent."""
+    # The transport says so itself (it does not chain requests' exception: its text quotes the
+    # URL, and legacy-mode or §7 `pwd` query strings must not reach stored tracebacks).
+    flagged = getattr(exc, "never_sent", None)
+    if flagged is not None:
+        return bool(flagged)
     cause = exc.__cause__
     if isinstance(cause, requests.ConnectTimeout):
         return True

@@ -298,7 +298,7 @@ class SmtpClient:
             self.smtp.esmtp_features["auth"] = "LOGIN PLAIN"
         command = f"AUTH ({cfg.username})"
         try:
-            code, reply = self.smtp.login(cfg.username, cfg.password)
+            code, reply = self._auth_login_then_plain(cfg.username, cfg.password)
         except smtplib.SMTPAuthenticationError as exc:
             step = self._step(command, exc.smtp_code, exc.smtp_error)
             raise self._fail(
@@ -329,6 +329,23 @@ class SmtpClient:
         except OSError as exc:
             raise self._network_error(exc, command) from exc
         return self._step(command, code, reply)
+
+    def _auth_login_then_plain(self, username: str, password: str) -> tuple[int, bytes]:
+        """§10 documents AUTH LOGIN (the manual's sample: `AUTH LOGIN <base64 user>` after HELO,
+        L4636-4648); PLAIN only when the server does not take LOGIN (smtplib alone would
+        offer PLAIN first). A refused password is not tried twice."""
+        smtp = self.smtp
+        advertised = smtp.esmtp_features.get("auth", "").upper().split()
+        mechanisms = [m for m in ("LOGIN", "PLAIN") if m in advertised] or ["LOGIN", "PLAIN"]
+        smtp.user, smtp.password = username, password
+        for index, mechanism in enumerate(mechanisms):
+            try:
+                return smtp.auth(mechanism, getattr(smtp, f"auth_{mechanism.lower()}"))
+            except smtplib.SMTPAuthenticationError as exc:
+                unsupported = exc.smtp_code in (502, 504)  # "mechanism not supported"
+                if not unsupported or index + 1 == len(mechanisms):
+                    raise
+        raise smtplib.SMTPNotSupportedError("No suitable authentication method found.")
 
     def send(self, sender: str, recipients: list[str], message: bytes) -> SendResult:
         """MAIL, RCPT for each recipient, DATA. Raises only when nothing was accepted."""

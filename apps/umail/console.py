@@ -1,7 +1,10 @@
 """§8 The platform's console login (sendstat), used to sign marketers in to the portal.
 
-The endpoint answers with a redirect: to `errurl` when the credentials are wrong, to the console
-otherwise. We post server-side without following redirects and decide from the Location header.
+What the manual documents (§8.1): wrong credentials redirect to `errurl`. What it does not: the
+reply on success. **The portal's guess, here and nowhere else**: anything but a redirect to
+`errurl` (a redirect elsewhere, a page) means "not refused", and the caller confirms the
+credentials with §1.1 before anyone is signed in; the redirect's target is never trusted as
+the proof of success. See docs/PLATFORM.md, "§8 sign-in".
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from urllib.parse import urljoin, urlsplit
 
 from django.views.decorators.debug import sensitive_variables
 
-from .errors import PlatformUnavailable
-from .transport import Transport
+from . import xml
+from .errors import AuthenticationFailed, MalformedReply, PlatformRejected, PlatformUnavailable
+from .transport import Transport, error_from_reply
 
 LOGIN_PATH = "sendstat/?module=base&action=login"
 
@@ -33,7 +37,8 @@ def _same_target(location: str, errurl: str, login_url: str) -> bool:
 def console_login(
     transport: Transport, *, username: str, password: str, user_type: str, errurl: str
 ) -> bool:
-    """True when the platform accepts the credentials for that user type, False when it refuses.
+    """False when the platform refuses the credentials for that user type (it redirected to
+    `errurl`); True otherwise: *not refused*, which the caller must confirm with §1.1.
 
     Raises PlatformUnavailable (or PlatformTimeout) when the platform cannot give an answer.
     """
@@ -48,5 +53,19 @@ def console_login(
         raise PlatformUnavailable(f"The platform's login answered HTTP {response.status_code}.")
     if response.is_redirect:
         return not _same_target(response.headers.get("Location", ""), errurl, login_url)
-    # No redirect: the platform rendered its own page instead of letting the user in.
-    return False
+    if response.status_code >= 400:
+        raise PlatformUnavailable(f"The platform's login answered HTTP {response.status_code}.")
+    # No redirect: the success reply is undocumented; only errurl means "refused" (§1.1 decides).
+    # The platform's own error shape (e.g. its rate limit) is still an error, not a yes.
+    head = response.content[:4096].lstrip()
+    if head.startswith((b"<?xml", b"<result")):
+        try:
+            root = xml.parse(response.content)
+        except MalformedReply:
+            return True
+        error = error_from_reply(response, root)
+        if isinstance(error, AuthenticationFailed):
+            return False
+        if error is not None and not isinstance(error, PlatformRejected):
+            raise error
+    return True

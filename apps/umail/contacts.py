@@ -149,22 +149,26 @@ class LineStream:
         self._response = response
         self._lines = _byte_lines(response)
         self._first = next(self._lines, None)
+        # PHP pages often start with a blank line: look at the first line with something on it.
+        while self._first is not None and not self._first.strip(b"\xef\xbb\xbf \t\r"):
+            self._first = next(self._lines, None)
         if self._first is not None and self._first.lstrip(b"\xef\xbb\xbf \t").startswith(b"<?xml"):
             body = b"\n".join([self._first, *self._lines])
             response.close()
             error = error_from_reply(response, xml.parse(body))
             raise error or MalformedReply("The platform sent XML where a text export was due.")
-        # An export is text; an HTML page (PHP's error output) or an empty XML reply is not a
-        # list of addresses, and must not reach the marketer as a download.
-        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        # An export is text whatever the Content-Type says (the manual does not give one and PHP
+        # sends text/html); an HTML page (PHP's error output) is not a list of addresses.
         first = (self._first or b"").lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-        if kind in ("text/html", "text/xml", "application/xml") or first.startswith(
-            (b"<!doctype", b"<html")
-        ):
+        if first.startswith((b"<!doctype", b"<html", b"<br", b"<b>")):
             response.close()
-            raise MalformedReply(
-                f"The platform sent {kind or 'markup'} where a text export was due."
-            )
+            raise MalformedReply("The platform sent an HTML page where a text export was due.")
+        # Nothing at all, typed as XML: a failed reply, not an empty list (text/html says
+        # nothing: it is PHP's default for everything).
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if self._first is None and kind in ("text/xml", "application/xml"):
+            response.close()
+            raise MalformedReply("The platform sent an empty reply.")
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -391,10 +395,11 @@ class ContactsAPI(Resource):
 
     def subscribe(self, *, list_id: int, address: str, name: str | None = None) -> WriteResult:
         """§4.13 one address (the platform takes the local part as the name when none is given)."""
-        data = {"address": address}
+        # GET parameters (§4.13 L1880); only `maillist` may also be posted.
+        params = {"list_id": list_id, "address": address}
         if name:
-            data["name"] = name
-        return self._result(self._write("ml-sub", params={"list_id": list_id}, data=data))
+            params["name"] = name
+        return self._result(self._write("ml-sub", params=params))
 
     def subscribe_many(self, *, list_id: int, entries: Iterable[tuple[str, str]]) -> WriteResult:
         """§4.13 `maillist`, one `email<TAB>name` a line (a tab: names may contain commas)."""

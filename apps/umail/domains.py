@@ -105,7 +105,7 @@ class DomainsAPI(Resource):
 
     def domain_add(self, domain: str) -> DomainAdded:
         """§7.2 add a domain to the signed-in account."""
-        return self._added(self._write("customer-domain-add", data={"domain": domain}))
+        return self._added(self._write("customer-domain-add", params={"domain": domain}))
 
     def domain_check(self, domains: Iterable[str]) -> list[DomainCheck]:
         """§7.3 check the DNS of one or more domains (POST, comma-separated). A read: retried."""
@@ -118,23 +118,23 @@ class DomainsAPI(Resource):
         return [to_dataclass(DomainCheck, item) for item in root.findall("domain")]
 
     def domain_add_for(self, *, customer_id: str | int, domain: str) -> DomainAdded:
-        """§7.4 add a domain to a sub-account (administrators; agents for their sub-accounts)."""
+        """§7.4 add a domain to a sub-account (the administrator only, "管理员账号才可调用")."""
         return self._added(
             self._write(
                 "domain-add",
-                data={"customer_id": str(customer_id), "domain": domain, "user_type": "manager"},
+                params={"customer_id": str(customer_id), "domain": domain},
             )
         )
 
     def domain_delete(self, domain: str) -> None:
         """§7.6 delete a domain of the signed-in account (the platform refuses verified ones)."""
-        self._write("customer-domain-del", data={"domain": domain})
+        self._write("customer-domain-del", params={"domain": domain})
 
     def domain_delete_for(self, *, customer_id: str | int, domain: str) -> None:
         """§7.5 delete a domain of a sub-account."""
         self._write(
             "domain-del",
-            data={"customer_id": str(customer_id), "domain": domain, "user_type": "manager"},
+            params={"customer_id": str(customer_id), "domain": domain},
         )
 
     @staticmethod
@@ -199,17 +199,20 @@ class DomainsAPI(Resource):
         customer_id: str | int | None = None,
         user_type: str | None = None,
     ) -> None:
-        """§7.8 add a mailbox (sender account, also an SMTP login) with its password."""
+        """§7.8 add a mailbox (sender account, also an SMTP login) with its password.
+
+        The manual documents `pwd` as a GET parameter, so it travels in the query string: the
+        transport redacts it from every log and never chains the request's exception."""
         self._write(
             "mailbox-add",
-            data={"mailbox": mailbox, "pwd": password, **_scope(customer_id, user_type)},
+            params={"mailbox": mailbox, "pwd": password, **_scope(customer_id, user_type)},
         )
 
     def mailbox_delete(
         self, *, mailbox: str, customer_id: str | int | None = None, user_type: str | None = None
     ) -> None:
         """§7.9 delete a mailbox."""
-        self._write("mailbox-del", data={"mailbox": mailbox, **_scope(customer_id, user_type)})
+        self._write("mailbox-del", params={"mailbox": mailbox, **_scope(customer_id, user_type)})
 
     def mailbox_set_password(
         self,
@@ -222,5 +225,5 @@ class DomainsAPI(Resource):
         """§7.10 change a mailbox's password."""
         self._write(
             "mailbox-edit",
-            data={"mailbox": mailbox, "pwd": password, **_scope(customer_id, user_type)},
+            params={"mailbox": mailbox, "pwd": password, **_scope(customer_id, user_type)},
         )

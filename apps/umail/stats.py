@@ -171,6 +171,22 @@ class StatsAPI(Resource):
         finally:
             response.close()
 
+    def iter_day_failures_per_task(
+        self, *, day: dt.date, fail_type: int, out_type: str = "xml"
+    ) -> Iterator[FailedAddress]:
+        """A day's failures of type 1, 2 or 3 (not_exist, over_quota, user_reject): §2.3.2 needs
+        `task_id` or `task_ident` for these types (L456-458), so the day's batches are listed
+        with §2.4 and each is asked in turn, by its statistics task id (or batch number)."""
+        for batch in self.task_stats(day=day):
+            if batch.task_id is None and not batch.task_ident:
+                continue
+            yield from self.iter_failures(
+                task_id=batch.task_id,
+                task_ident=None if batch.task_id is not None else batch.task_ident,
+                fail_type=fail_type,
+                out_type=out_type,
+            )
+
 
 def _int_or_none(text: str | None) -> int | None:
     text = (text or "").strip()

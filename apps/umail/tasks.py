@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from . import xml
-from .errors import MalformedReply
+from .errors import MalformedReply, PlatformRejected
 from .resource import Resource
 from .xml import expect_root, to_dataclass, xml_names
 
@@ -25,6 +25,26 @@ STATUS_CODES = (-3, -2, -1, 1, 2, 3)
 _TIME = re.compile(
     r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$"
 )
+
+
+# -- The portal's guess where §6.3 is silent: pausing, cancelling, resuming a sending task ------
+#
+# §6.3 documents `send_status` 1 (wait), -1 (hold, 暂不发送) and 2 (send now) only (L3035);
+# §6.1 reports -2 (paused) and -3 (cancelled) but documents no way to reach them. The portal
+# *tries* -2 to pause and -3 to cancel, here and nowhere else. A platform that refuses them
+# (the strict sandbox does) raises `UndocumentedStatusRefused`, and the campaign service
+# explains and offers the documented moves (`DOCUMENTED_EDIT_STATUSES`, §6.4 delete).
+# See docs/PLATFORM.md, "Pause and cancel".
+DOCUMENTED_EDIT_STATUSES = {"hold": -1, "release": 1, "send_now": 2}
+UNDOCUMENTED_EDIT_STATUSES = {"pause": -2, "cancel": -3}
+
+
+class UndocumentedStatusRefused(PlatformRejected):
+    """The platform refused a `send_status` the manual does not document for §6.3."""
+
+    def __init__(self, send_status: int, refused: PlatformRejected):
+        super().__init__(refused.status, refused.detail, status_code=refused.status_code)
+        self.send_status = send_status
 
 
 def to_platform_time(value: dt.datetime) -> str:
@@ -182,9 +202,12 @@ class TaskParams:
             "track_status": str(self.track_status),
             "track_domain": self.track_domain,
         }
-        # §6.3 calls them send_status / send_time; §5.1/§6.2 status / time.
+        # §6.3's parameter list calls them send_status / send_time (L3035-3037), its sample URL
+        # `time=` (L2992): an edit sends both names; §5.1/§6.2 say status / time.
         params["send_status" if edit else "status"] = str(self.status)
-        params["send_time" if edit else "time"] = to_platform_time(self.time)
+        params["time"] = to_platform_time(self.time)
+        if edit:
+            params["send_time"] = params["time"]
         return params
 
 
@@ -249,12 +272,17 @@ class TasksAPI(Resource):
         self, task_id: int, params: TaskParams | None = None, *, send_status: int | None = None
     ) -> WriteResult:
         """§6.3. With `params` every field is sent (what the platform keeps for absent ones is
-        not documented); `send_status` overrides the status (-1 hold, 1 wait, 2 send / resume,
-        -2 pause, -3 cancel)."""
+        not documented); `send_status` overrides the status (documented: -1 hold, 1 wait, 2 send
+        now; the portal's guess: -2 pause, -3 cancel, see UNDOCUMENTED_EDIT_STATUSES)."""
         data = params.as_params(edit=True) if params is not None else {}
         if send_status is not None:
             data["send_status"] = str(send_status)
-        root = self._write("edit-task", params={"id": task_id}, data=data)
+        try:
+            root = self._write("edit-task", params={"id": task_id}, data=data)
+        except PlatformRejected as exc:
+            if send_status in UNDOCUMENTED_EDIT_STATUSES.values():
+                raise UndocumentedStatusRefused(send_status, exc) from exc
+            raise
         return self._result(root)
 
     def del_task(self, task_id: int) -> WriteResult:

@@ -376,9 +376,10 @@ class TrackedExport:
                     self.header = first
                 break
         else:
-            # Not one line: an empty reply typed as XML or HTML is a failure, not "nobody".
+            # Not one line: an empty reply typed as XML is a failure, not "nobody" (text/html is
+            # PHP's default for anything, so it says nothing).
             kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if kind in ("text/xml", "application/xml", "text/html"):
+            if kind in ("text/xml", "application/xml"):
                 self.close()
                 raise MalformedReply("The platform sent an empty reply.")
 

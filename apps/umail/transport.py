@@ -39,6 +39,16 @@ _AUTH_STATUSES = {"auth_error", "login_error", "user_error", "auth_failed"}
 _RATE_LIMIT_STATUSES = {"rate_limit", "too_many_requests", "over_limit"}
 
 
+def _never_connected(exc: requests.RequestException) -> bool:
+    """A connection that was never made (refused, no route): nothing reached the platform."""
+    import urllib3
+
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 @dataclass(frozen=True)
 class TransportConfig:
     connect_timeout: float = 5.0
@@ -128,13 +138,19 @@ class Transport:
         except requests.Timeout as exc:
             self._log(method, url, "timeout", started)
             scrub_exception_chain(exc)  # its messages repeat the URL (legacy: password=md5)
-            raise PlatformTimeout("The platform did not answer in time.") from exc
+            # `from None` as well: requests' exceptions quote the whole URL, and a legacy-mode or
+            # §7 `pwd` query string must not reach stored tracebacks and error pages with them.
+            error = PlatformTimeout("The platform did not answer in time.")
+            error.never_sent = isinstance(exc, requests.ConnectTimeout)
+            raise error from None
         except requests.RequestException as exc:
             self._log(method, url, type(exc).__name__, started)
             scrub_exception_chain(exc)
-            raise PlatformUnavailable(
+            error = PlatformUnavailable(
                 f"The platform could not be reached ({type(exc).__name__})."
-            ) from exc
+            )
+            error.never_sent = _never_connected(exc)
+            raise error from None
         self._log(method, response.url or url, response.status_code, started)
         return response
 

@@ -52,17 +52,100 @@ def _transcoded(content: bytes) -> bytes:
         raise MalformedReply(f"The platform's reply is not valid {declared} text.") from exc
 
 
+_LEADING = b"\xef\xbb\xbf"
+_DATE = re.compile(
+    r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$"
+)
+_TAG = re.compile(
+    r"<(/?)([A-Za-z_][\w.\-]*)((?:\s[^<>]*?)?)(/?)>|<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>", re.S
+)
+
+
+def _without_leading_noise(content: bytes | str) -> bytes | str:
+    """PHP pages often start with a newline (or a BOM) before ``<?xml``; expat refuses both."""
+    if isinstance(content, bytes):
+        content = content.lstrip()
+        while content.startswith(_LEADING):
+            content = content[len(_LEADING) :].lstrip()
+        return content
+    return content.lstrip().lstrip("\ufeff").lstrip()
+
+
+def repair_tags(text: str) -> str | None:
+    """A small tag repair for the manual's known defects, or None when it does not help.
+
+    * a closing tag that does not match the open element (``<send_id>7</task_sn>``, L699;
+      ``<maillist>…</aillist>``, L1049) is read as that element's closing tag;
+    * the root element "closed" by a second opening tag (``<data>…<data>``, L824/L877) at the
+      very end of the reply is read as its closing tag.
+
+    Nothing else is invented: a reply cut off in the middle stays unreadable. The text is then
+    parsed by defusedxml again, so no entity or DTD is ever resolved.
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    changed = False
+    matches = list(_TAG.finditer(text))
+    for i, match in enumerate(matches):
+        closing, name, _attrs, selfclosing = match.groups()
+        out.append(text[pos : match.start()])
+        pos = match.end()
+        token = match.group(0)
+        if name is None or selfclosing:
+            out.append(token)
+            continue
+        if closing:
+            if stack and stack[-1] != name and name not in stack:
+                token = f"</{stack[-1]}>"
+                changed = True
+            if stack and stack[-1] == token[2:-1]:
+                stack.pop()
+            elif name in stack:  # close the inner elements left open, then this one
+                while stack and stack[-1] != name:
+                    out.append(f"</{stack.pop()}>")
+                    changed = True
+                stack.pop()
+            out.append(token)
+            continue
+        last = i == len(matches) - 1 and not text[pos:].strip()
+        if last and len(stack) == 1 and stack[0] == name:
+            out.append(f"</{name}>")
+            stack.pop()
+            changed = True
+            continue
+        stack.append(name)
+        out.append(token)
+    out.append(text[pos:])
+    if not changed or stack:
+        return None
+    return "".join(out)
+
+
 def parse(content: bytes | str) -> Element:
-    """Parse one reply; anything but well-formed, harmless XML is a MalformedReply."""
+    """Parse one reply with defusedxml (DTDs and entities refused). Whitespace or a BOM before
+    the declaration is skipped; a reply with the manual's known tag defects is repaired
+    (`repair_tags`) and parsed again; anything else is a MalformedReply."""
     if not content or not content.strip():
         raise MalformedReply("The platform sent an empty reply.")
+    content = _without_leading_noise(content)
     if isinstance(content, bytes):
         content = _transcoded(content)
     try:
         return fromstring(content, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError) as exc:
-        head = content[:80] if isinstance(content, str) else content[:80].decode("utf-8", "replace")
-        raise MalformedReply(f"The platform's reply is not valid XML ({exc}): {head!r}") from exc
+    except DefusedXmlException as exc:
+        raise MalformedReply(f"The platform's reply is not safe XML ({exc}).") from exc
+    except (ParseError, ValueError) as exc:
+        text = content if isinstance(content, str) else content.decode("utf-8", "replace")
+        repaired = repair_tags(text) if "<!DOCTYPE" not in text else None
+        if repaired is not None:
+            try:
+                return fromstring(repaired.encode("utf-8"), forbid_dtd=True)
+            except (ParseError, DefusedXmlException, ValueError):
+                pass
+        raise MalformedReply(
+            f"The platform's reply is not valid XML ({exc}): {text[:80]!r}"
+        ) from exc
 
 
 def iter_children(source: typing.IO[bytes], tag: str) -> typing.Iterator[Element]:
@@ -106,6 +189,48 @@ class ResultRoot(Exception):
 
 
 def _utf8_chunks(chunks: typing.Iterable[bytes]) -> typing.Iterator[bytes]:
+    """The chunks as UTF-8 (see `_utf8_chunks_raw`), leading whitespace or a BOM skipped, and
+    the manual's "unclosed" root (a final `<data>` instead of `</data>`, L824/L877) closed."""
+    return _close_reopened_root(_utf8_chunks_raw(_skip_leading_noise(chunks)))
+
+
+def _skip_leading_noise(chunks: typing.Iterable[bytes]) -> typing.Iterator[bytes]:
+    started = False
+    for chunk in chunks:
+        if not started:
+            chunk = _without_leading_noise(chunk)
+            if not chunk:
+                continue
+            started = True
+        yield chunk
+
+
+_ROOT_NAME = re.compile(rb"^\s*(?:<\?.*?\?>\s*)?<([A-Za-z_][\w.\-]*)[\s>]", re.S)
+_TAIL = 512
+
+
+def _close_reopened_root(chunks: typing.Iterable[bytes]) -> typing.Iterator[bytes]:
+    root: bytes | None = None
+    held = b""
+    for chunk in chunks:
+        held += chunk
+        if root is None:
+            match = _ROOT_NAME.match(held)
+            if match is None and len(held) < 4096:
+                continue
+            root = match.group(1) if match else b""
+        if len(held) > _TAIL:
+            yield held[:-_TAIL]
+            held = held[-_TAIL:]
+    stripped = held.rstrip()
+    reopened = b"<" + (root or b"\0") + b">"
+    if root and stripped.endswith(reopened) and b"</" + root + b">" not in stripped[-64:]:
+        held = stripped[: -len(reopened)] + b"</" + root + b">\n"
+    if held:
+        yield held
+
+
+def _utf8_chunks_raw(chunks: typing.Iterable[bytes]) -> typing.Iterator[bytes]:
     """The chunks as UTF-8: a declared non-native encoding (GBK...) or GBK bytes mislabelled
     UTF-8 are transcoded on the fly, like `_transcoded` does for whole replies."""
     import codecs
@@ -247,16 +372,25 @@ def child_text(element: Element, *names: str) -> str | None:
     return None
 
 
+def _date_parts(value: str) -> list[int]:
+    """Every date form the manual shows: ``2019-08-05``, ``2019-8-5``, ``2017-1-5 9:03:00``,
+    ``2017-7-4 16:08``, ``/`` separators."""
+    match = _DATE.match(value)
+    if not match:
+        raise ValueError(value)
+    return [int(g) if g else 0 for g in match.groups()]
+
+
 def _parse_date(value: str) -> dt.date | None:
     if value.startswith("0000"):
         return None
-    return dt.date.fromisoformat(value[:10])
+    return dt.date(*_date_parts(value)[:3])
 
 
 def _parse_datetime(value: str) -> dt.datetime | None:
     if value.startswith("0000"):
         return None
-    return dt.datetime.fromisoformat(value.replace("/", "-"))
+    return dt.datetime(*_date_parts(value))
 
 
 _CONVERTERS: dict[type, typing.Callable[[str], typing.Any]] = {

@@ -54,6 +54,8 @@ class OpContext:
     mode: str  # "apinew" or "api"
     script: str
     do: str | None
+    # The strict profile (the default) refuses what the manual forbids; see sandbox/profile.py.
+    strict: bool = True
 
     def param(self, name: str, default: str | None = None) -> str | None:
         return self.params.get(name, default)

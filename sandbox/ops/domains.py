@@ -5,9 +5,10 @@ What the documentation leaves open, and the choices made here (see the README's 
 * **Who may address whom.** §7.1 and §7.7–§7.10 take ``customer_id`` and ``user_type``
   (``customer``, the default, or ``manager``). In ``customer`` mode a ``customer_id`` other than
   the caller's own is refused. In ``manager`` mode the credentials must be those of a
-  *manager* of the customer: the platform administrator manages every customer, an agent only
-  its own sub-accounts (``parent_id``); anyone else gets the permission error. §7.4 and §7.5
-  ("管理员账号才可调用") follow the same rule.
+  *manager* of the customer: the platform administrator manages every customer; under the
+  permissive profile an agent also manages its own sub-accounts (``parent_id``); anyone else
+  gets the permission error (strict: L3123-3125, the administrator's credentials only).
+  §7.4 and §7.5 ("管理员账号才可调用") follow the same rule.
 * **What §7.1 lists without a ``customer_id``.** The caller's own domains and the system
   domains (``customer_id`` 0); for an agent also its sub-accounts' domains, for the administrator
   every customer's. This is how an agent's sub-accounts can be discovered over the API.
@@ -214,7 +215,10 @@ def _int_param(ctx: OpContext, name: str, value: str) -> int:
 def _managed_customer(ctx: OpContext, customer_id: int) -> dict[str, Any]:
     """The customer a manager-mode call is for; refused unless the caller manages it."""
     caller = ctx.account
-    if caller["user_type"] not in ("manager", "agents"):
+    # §7 L3123-3125: with user_type=manager the credentials "must be the administrator's";
+    # §7.4/§7.5 are "管理员账号才可调用". Agents only under the permissive profile.
+    allowed = ("manager",) if ctx.strict else ("manager", "agents")
+    if caller["user_type"] not in allowed:
         raise OpError("error", "无权限：只有管理员账号才可调用此接口")
     customer = ctx.store.account_by_id(customer_id)
     if customer is None or customer["user_type"] != "" or customer_id == caller["id"]:

@@ -435,6 +435,9 @@ def failexportall(ctx: OpContext) -> Response:
     if not (day or stat_id is not None or ident):
         raise OpError("error", "缺少参数：date、task_id、task_ident 必须传一个")
     codes = _fail_type(ctx)
+    # L456-458: types 1, 2, 3 need task_id or task_ident (a whole day only when permissive).
+    if ctx.strict and codes in ((1,), (2,), (3,)) and stat_id is None and not ident:
+        raise OpError("error", "type 为 1、2、3 时，task_id 或 task_ident 必须传一个")
     out_type = _out_type(ctx)
     tasks = _tasks(ctx, day=day, stat_id=stat_id, ident=ident)
     if (stat_id is not None or ident) and not tasks:

@@ -434,7 +434,8 @@ def edit_task(ctx: OpContext) -> Node:
     target = None
     if (raw_status or "").strip():
         name = "send_status" if ctx.param("send_status") else "status"
-        target = _int(ctx, name, allowed=(-3, -2, -1, 1, 2))
+        # §6.3 L3035 documents 1, -1 and 2 only; -2/-3 under the permissive profile.
+        target = _int(ctx, name, allowed=(-1, 1, 2) if ctx.strict else (-3, -2, -1, 1, 2))
     status = task["status"]
     if status in (3, -3) and (changed or (target is not None and target != status)):
         raise OpError("error", f"任务已{STATUS_WORDS[status]}，不能修改：{task['id']}")

@@ -23,9 +23,19 @@ def _platform_is_sandbox():
     """
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "sandbox_profile(name): run the sandbox under that profile (default strict)"
+    )
+
+
 @pytest.fixture
-def sandbox_app(tmp_path) -> SandboxApp:
-    app = create_app(tmp_path / "state" / "sandbox.sqlite3", seed_data=True)
+def sandbox_app(tmp_path, request) -> SandboxApp:
+    marker = request.node.get_closest_marker("sandbox_profile")
+    profile_name = marker.args[0] if marker else "strict"
+    app = create_app(
+        tmp_path / "state" / "sandbox.sqlite3", seed_data=True, profile_name=profile_name
+    )
     yield app
     app.store.close()
 

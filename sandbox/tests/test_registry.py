@@ -64,6 +64,7 @@ def test_duplicate_registration_is_refused(probe_ops):
             return None
 
 
+@pytest.mark.sandbox_profile("permissive")
 def test_params_merge_get_and_post_post_wins(probe_ops, sandbox_client):
     r = sandbox_client.post(
         "/mm-ms/apinew/probe.php?do=echo&list_id=1&page=2&username=x&password=y",
@@ -91,6 +92,7 @@ def test_params_utf8_on_both_bases(probe_ops, sandbox_client):
     assert root.findtext("p_keyword") == "张伟"
 
 
+@pytest.mark.sandbox_profile("permissive")
 def test_uploaded_files_reach_the_operation(probe_ops, sandbox_client):
     r = sandbox_client.post(
         "/mm-ms/apinew/probe.php?do=echo",

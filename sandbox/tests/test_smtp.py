@@ -363,8 +363,11 @@ def test_mailboxes_added_edited_and_deleted_over_section7_change_the_smtp_logins
     pytest.importorskip("sandbox.ops.domains")
     auth = {"Authorization": "Basic " + base64.b64encode(b"demo:demo-pass").decode()}
 
-    def bs(do: str, **form) -> None:
-        reply = sandbox_client.post(f"/mm-ms/apinew/bs.php?do={do}", data=form, headers=auth)
+    def bs(do: str, **query) -> None:
+        # §7.8-§7.10 document GET parameters only.
+        reply = sandbox_client.get(
+            "/mm-ms/apinew/bs.php", query_string={"do": do, **query}, headers=auth
+        )
         assert b"<status>success</status>" in reply.get_data(), reply.get_data(as_text=True)
 
     def login(address: str, password: str) -> int:

@@ -240,6 +240,9 @@ def test_failexport_lists_what_stask_counts_in_every_format(tc, sent):
         ("failexport.php", {"date": DAY, "type": "all", "out_type": "pdf"}, "out_type"),
         ("failexportall.php", {"type": "all"}, "必须传一个"),
         ("failexportall.php", {"task_id": "1", "type": "all"}, "任务不存在"),
+        # L456-458: types 1/2/3 of §2.3.2 need a task id, a date alone is refused (strict).
+        ("failexportall.php", {"date": DAY, "type": "1"}, "task_id 或 task_ident"),
+        ("failexportall.php", {"date": DAY, "type": "user_reject"}, "task_id 或 task_ident"),
         ("statistic.php", {}, "缺少参数：date"),
         ("stask.php", {}, "必须传一个"),
         ("stask.php", {"id": "424242"}, "任务不存在"),

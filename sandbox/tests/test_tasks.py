@@ -36,8 +36,14 @@ def clock():
 
 
 @pytest.fixture
-def tc(tmp_path, clock):
-    app = create_app(tmp_path / "state.sqlite3", seed_data=True, clock=clock)
+def tc(tmp_path, clock, request):
+    marker = request.node.get_closest_marker("sandbox_profile")
+    app = create_app(
+        tmp_path / "state.sqlite3",
+        seed_data=True,
+        clock=clock,
+        profile_name=marker.args[0] if marker else "strict",
+    )
     client = Client(app)
     client.clock = clock
     client.app = app
@@ -272,6 +278,7 @@ def test_edit_task_changes_fields_before_sending_only(tc):
     assert "任务不存在" in error_of(edit(tc, task_id, auth=OTHER, send_fullname="x"))[1]
 
 
+@pytest.mark.sandbox_profile("permissive")
 def test_status_moves_hold_resume_pause_resume_cancel(tc):
     tc.post("/_sandbox/delivery/settings", json={"speed": 1})
     task_id = new_id(add(tc, status=1, send_qty=20))
@@ -306,6 +313,7 @@ def test_status_moves_hold_resume_pause_resume_cancel(tc):
     assert "不能修改" in error_of(edit(tc, task_id, send_status=1))[1]
 
 
+@pytest.mark.sandbox_profile("permissive")
 def test_quota_is_charged_at_the_start_and_the_unsent_refunded(tc):
     store = tc.app.store
     tc.post("/_sandbox/delivery/settings", json={"speed": 1000})

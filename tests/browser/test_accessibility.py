@@ -100,6 +100,11 @@ def test_agent_pages_have_one_h1_and_labelled_fields(page, portal):
     check(page, "agent-overview", problems)  # the header's switcher is a form too
     page.get_by_role("link", name="Sub-accounts").click()
     check(page, "agent-sub-accounts", problems)
+    # A sub-account without stored credentials asks for them (its own platform login).
+    page.get_by_label("Working on").select_option(label="shop-a.cn (1002)")
+    page.get_by_role("button", name="Switch", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Work on sub-account")
+    check(page, "agent-sub-account-credentials", problems)
     assert not problems, problems
 
 

@@ -95,26 +95,35 @@ def test_agent_switches_sub_account(page, portal, sandbox):
     table = page.get_by_test_id("domain-table")
     expect(table).to_contain_text("agent-sh.cn")
     switch_to(page, "shop-a.cn (1002)")
-    # Back on the same section, now for the sub-account, and the header says so.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sender domains")
+    # §7 lets only the administrator act for a customer: the agent signs in as the
+    # sub-account, once, with its own credentials (checked with §1.1, stored encrypted).
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Work on sub-account shop-a.cn (1002)"
+    )
+    page.get_by_label("The sub-account's platform username").fill("shop-a")
+    page.get_by_label("The sub-account's platform password").fill("shop-a-pass")
+    page.get_by_role("button", name="Check and switch").click()
     expect(message(page)).to_contain_text("You are now working on sub-account shop-a.cn (1002).")
     expect(page.get_by_test_id("current-scope")).to_have_text("Sub-account: shop-a.cn (1002)")
+    nav(page, "Domains")
     expect(page.get_by_test_id("scope-notice")).to_contain_text("everything on this page")
     expect(table).to_contain_text("shop-a.cn")
     expect(table).not_to_contain_text("agent-sh.cn")
     expect(table).not_to_contain_text("shop-b.cn")
     screenshot(page, "agent-sub-account-domains")
 
-    # Sections the platform offers only for the signed-in account say so.
+    # Every section is the sub-account's now (it is the active platform account).
     nav(page, "Overview")
-    expect(page.get_by_test_id("scope-notice")).to_contain_text("always shows your own account")
     expect(page.get_by_test_id("current-scope")).to_have_text("Sub-account: shop-a.cn (1002)")
+    expect(page.get_by_test_id("current-account")).to_contain_text("shop-a")
 
+    # Back to the agent, and to the sub-account again: no credentials asked the second time.
     nav(page, "Domains")
-    switch_to(page, "shop-b.cn (1003)")
-    expect(page.get_by_test_id("current-scope")).to_have_text("Sub-account: shop-b.cn (1003)")
-    expect(row(table, "shop-b.cn")).to_contain_text("Not verified yet")
-    expect(table).not_to_contain_text("shop-a.cn")
+    switch_to(page, "Own account")
+    expect(message(page)).to_contain_text("You are working on your own account again.")
+    switch_to(page, "shop-a.cn (1002)")
+    expect(page.get_by_test_id("current-scope")).to_have_text("Sub-account: shop-a.cn (1002)")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sender domains")
 
     switch_to(page, "Own account")
     expect(message(page)).to_contain_text("You are working on your own account again.")

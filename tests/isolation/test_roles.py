@@ -31,6 +31,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "accounts:subaccounts": (V, V),
     "accounts:subaccounts-discover": (V, V),
     "accounts:subaccount-add": (O, O),
+    "accounts:subaccount-credentials": (O, O),
     "core:audit": (V, V),
     "core:preferences": (V, V),
     "core:help": (V, V),

@@ -106,6 +106,14 @@ def make_objects(account: PlatformAccount, marker: str, customer_id: str = "") -
         body=marker,
         status=OutboundMail.Status.SENT,
     )
+    # An account's own SubAccount row (not one per scope: the switcher lists them all).
+    subaccount = (
+        SubAccount.objects.create(
+            account=account, customer_id=str(9000 + n), label=f"sub-account {n}"
+        )
+        if not customer_id
+        else None
+    )
     AuditEntry.objects.create(
         account=account,
         customer_id=customer_id,
@@ -128,12 +136,14 @@ def make_objects(account: PlatformAccount, marker: str, customer_id: str = "") -
         "mailbox": mailbox,
         "notification": notification,
         "mail": mail,
+        "subaccount": subaccount,
     }
 
 
 # Which object a URL keyword names: by URL name first, then by namespace. Values are (object
 # key, how to read the id from it). Kinds scoped to a sub-account (customer_id) are in SCOPED.
 OBJECTS: dict[str, dict[str, tuple[str, str]]] = {
+    "accounts:subaccount-credentials": {"pk": ("subaccount", "pk")},
     "contacts": {"list_id": ("list", "platform_id"), "job_id": ("import", "pk")},
     "mailtemplates": {"pk": ("template", "pk"), "attachment_pk": ("attachment", "pk")},
     "mailtemplates:block": {"pk": ("block", "pk")},

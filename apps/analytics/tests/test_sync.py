@@ -293,6 +293,25 @@ def test_failed_addresses_in_every_platform_format_agree(demo, fresh_sandbox):
 
 
 @pytest.mark.django_db
+def test_a_days_failures_of_type_1_are_asked_task_by_task(demo, fresh_sandbox):
+    # §2.3.2 refuses types 1/2/3 with a date alone (L456-458, strict sandbox): the portal asks
+    # per statistics task of the day (§2.4) and gets the same addresses.
+    campaign = send(demo, fresh_sandbox, track=0)
+    services.reports_sync_due()
+    report = CampaignReport.objects.get(campaign=campaign)
+    day = services.platform_day(campaign.send_time)
+    since = fresh_sandbox.control("GET", "calls")["last_seq"]
+    client, rows = services.failures_export(account=demo, fail_type=1, source="json", day=day)
+    try:
+        got = [r.email for r in rows]
+    finally:
+        client.close()
+    assert len(got) == report.not_exist > 0
+    asked = [c for c in fresh_sandbox.calls(since=since) if c["script"] == "failexportall.php"]
+    assert asked and all("task_id" in c["params"] for c in asked)
+
+
+@pytest.mark.django_db
 def test_a_broken_day_reply_keeps_the_last_numbers(demo, fresh_sandbox, caplog):
     campaign = send(demo, fresh_sandbox, track=0)
     services.days_sync(account=demo)

@@ -79,11 +79,12 @@ def test_scheduled_campaign_in_the_users_zone_then_cancel(demo, demo_account, fr
         0,
     )
     assert campaign.status == 1
-    demo.post(url("action", campaign.pk, "cancel"))
+    # Hold is documented (§6.3 send_status -1); cancel is not (see test_follow).
+    demo.post(url("action", campaign.pk, "hold"))
     campaign.refresh_from_db()
-    assert campaign.status == -3
-    assert task_of(fresh_sandbox, campaign.platform_id)["status"] == -3
-    assert "Cancelled" in page(demo.get(url("detail", campaign.pk)))
+    assert campaign.status == -1
+    assert task_of(fresh_sandbox, campaign.platform_id)["status"] == -1
+    assert "On hold" in page(demo.get(url("detail", campaign.pk)))
 
 
 def _user_zone(account, zone: str) -> None:

@@ -44,8 +44,8 @@ def test_the_list_mirrors_the_platform_including_console_made_tasks(demo, demo_a
 @pytest.mark.django_db
 def test_status_changes_are_offered_only_where_the_status_allows(demo_account):
     expected = {
-        1: {"hold", "cancel", "edit", "delete", "duplicate", "refresh"},
-        -1: {"resume", "cancel", "edit", "delete", "duplicate", "refresh"},
+        1: {"hold", "send_now", "cancel", "edit", "delete", "duplicate", "refresh"},
+        -1: {"resume", "send_now", "cancel", "edit", "delete", "duplicate", "refresh"},
         2: {"pause", "cancel", "duplicate", "refresh"},
         -2: {"resume", "cancel", "duplicate", "refresh"},
         3: {"delete", "duplicate", "refresh", "resend"},
@@ -76,7 +76,45 @@ def test_status_changes_are_offered_only_where_the_status_allows(demo_account):
 
 
 @pytest.mark.django_db
-def test_hold_resume_pause_resume_cancel_delete_on_the_platform(demo, demo_account, fresh_sandbox):
+def test_documented_moves_and_a_refused_pause_or_cancel(demo, demo_account, fresh_sandbox):
+    """Against the strict sandbox (the manual): hold / release / send now work; pause and
+    cancel (the portal's guess) are refused, explained, and nothing is misreported."""
+    fresh_sandbox.control("POST", "delivery/settings", {"speed": 1})  # nothing moves on its own
+    campaign, _ = wizard(demo, content={"name": "Life cycle", "templates": [501]})
+    demo.post(url("review", campaign.pk))
+    campaign.refresh_from_db()
+
+    def act(action):
+        response = demo.post(url("action", campaign.pk, action), follow=True)
+        campaign.refresh_from_db()
+        return campaign.status, task_of(fresh_sandbox, campaign.platform_id)["status"], response
+
+    assert act("hold")[:2] == (-1, -1)
+    status, on_platform, response = act("cancel")
+    assert (status, on_platform) == (-1, -1) and response.status_code == 200
+    body = page(response)
+    assert "refused to cancel" in body and "unchanged" in body
+    assert "What the platform documents: Resume, Send now, Delete." in body
+    assert act("resume")[:2] == (1, 1)
+    # Send now (2): the platform queues it at once; the page shows what §6.1 says.
+    status, on_platform, _response = act("send_now")
+    assert status == on_platform
+    assert fresh_sandbox.control("GET", f"tasks/{campaign.platform_id}")["immediate"] == 1
+    fresh_sandbox.control("POST", f"tasks/{campaign.platform_id}/fast-forward", {"seconds": 60})
+    services.campaign_sync_one(campaign=campaign)
+    assert campaign.status == 2
+    status, on_platform, response = act("pause")
+    assert (status, on_platform) == (2, 2)
+    assert "documents no way to stop it" in page(response)
+    assert "Sending" in page(demo.get(url("detail", campaign.pk)))
+
+
+@pytest.mark.django_db
+def test_hold_resume_pause_resume_cancel_delete_on_the_platform(
+    demo, demo_account, permissive_sandbox
+):
+    # A platform that accepts the portal's pause/cancel guess: the permissive profile.
+    fresh_sandbox = permissive_sandbox
     fresh_sandbox.control("POST", "delivery/settings", {"speed": 1})  # nothing moves on its own
     campaign, _ = wizard(demo, content={"name": "Life cycle", "templates": [501]})
     demo.post(url("review", campaign.pk))

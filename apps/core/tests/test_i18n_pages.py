@@ -235,6 +235,8 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
         },
         "users": {"demo": user},
         "ids": {
+            "subaccount": _agent_sub_account_pk(),
+            "account": account.pk,
             "list": 501,
             "address": address.id,
             "template": template.pk,
@@ -252,6 +254,12 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
             "hygiene": run.pk,
         },
     }
+
+
+def _agent_sub_account_pk() -> int:
+    from apps.accounts.models import SubAccount
+
+    return SubAccount.objects.filter(account__username="agent").order_by("pk").first().pk
 
 
 def visits(ids: dict, language: str) -> list[Visit]:
@@ -305,6 +313,19 @@ def visits(ids: dict, language: str) -> list[Visit]:
             status=302,
         ),
         Visit("agent overview", reverse("accounts:overview"), who="agent"),
+        Visit(
+            "sub-account credentials",
+            reverse("accounts:subaccount-credentials", args=[ids["subaccount"]]),
+            who="agent",
+        ),
+        Visit(
+            "sub-account credentials refused",
+            reverse("accounts:subaccount-credentials", args=[ids["subaccount"]]),
+            who="agent",
+            method="post",
+            data={"username": "shop-a", "password": "wrong"},
+            status=400,
+        ),
         # Core
         Visit("activity", reverse("core:audit")),
         Visit("preferences", reverse("core:preferences")),
@@ -504,6 +525,13 @@ def visits(ids: dict, language: str) -> list[Visit]:
         Visit("resync jobs", reverse("ops:resync-jobs"), htmx=True),
         Visit("admin", "/admin/", who="staff"),
         Visit("admin sign-in", "/admin/login/", who="anonymous"),
+        Visit(
+            "admin platform probe",
+            reverse("admin:accounts_platformaccount_changelist"),
+            who="staff",
+            method="post",
+            data={"action": "probe_platform", "_selected_action": [ids["account"]]},
+        ),
         *admin_visits(),
     ]
 

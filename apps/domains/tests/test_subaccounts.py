@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from apps.accounts.middleware import SESSION_KEY as ACCOUNT_KEY
 from apps.accounts.models import PlatformAccount, SubAccount
 from apps.accounts.scope import SESSION_KEY
 from apps.core.models import AuditEntry
@@ -58,123 +59,121 @@ def test_ordinary_users_see_no_switcher(demo):
     assert demo.get(reverse("accounts:subaccounts")).status_code == 404
 
 
+def enter_credentials(client, customer_id, username, password):
+    sub = SubAccount.objects.get(account__username="agent", customer_id=customer_id)
+    return client.post(
+        reverse("accounts:subaccount-credentials", args=[sub.pk]),
+        {"username": username, "password": password},
+    )
+
+
+def active_account(client) -> PlatformAccount:
+    return PlatformAccount.objects.get(pk=client.session[ACCOUNT_KEY])
+
+
 def test_agent_walkthrough_in_a_sub_account(agent_client, agent_account, no_dns_delay):
-    """The issue's "done when": switch, add a domain, see its DNS records, verify it, add a
-    mailbox, see the audit entries."""
+    """§7 lets only the administrator act as `manager`: an agent works on a sub-account with
+    the sub-account's own credentials (asked once, checked with §1.1), and then everything —
+    not only domains — is the sub-account's."""
     since = last_seq(no_dns_delay)
     r = switch(agent_client, "1002")
-    assert r.status_code == 302 and r["Location"] == "/domains/"
-    confirm = bs_calls(no_dns_delay, since, "domain-list")
-    assert confirm[0]["params"] == {"customer_id": "1002", "user_type": "manager"}
-
-    page = agent_client.get("/domains/").content.decode()
-    assert 'data-testid="current-scope"' in page and "Sub-account: shop-a.cn (1002)" in page
-    assert 'data-testid="scope-notice"' in page
-    listed = set(
-        SenderDomain.objects.filter(account=agent_account, customer_id="1002").values_list(
-            "domain", flat=True
-        )
+    sub = SubAccount.objects.get(account=agent_account, customer_id="1002")
+    assert r["Location"] == reverse("accounts:subaccount-credentials", args=[sub.pk])
+    assert not [c for c in no_dns_delay.calls(since=since) if c["params"].get("user_type")]
+    page = agent_client.get(r["Location"]).content.decode()
+    assert "enter its platform username and password once" in page
+    # Wrong password; another customer's credentials: refused, nothing stored.
+    r = enter_credentials(agent_client, "1002", "shop-a", "wrong")
+    assert (
+        r.status_code == 400 and "did not accept this username and password" in r.content.decode()
     )
-    assert listed == {"edm.bestedm.org", "shop-a.cn"}
-    assert "agent-sh.cn" not in table(page) and "shop-b.cn" not in table(page)
+    r = enter_credentials(agent_client, "1002", "shop-b", "shop-b-pass")
+    assert "belong to customer 1003, not to 1002" in r.content.decode()
+    assert SubAccount.objects.get(pk=sub.pk).platform_account is None
+    # The right ones: the sub-account becomes its own platform account, active for everything.
+    r = enter_credentials(agent_client, "1002", "shop-a", "shop-a-pass")
+    assert r.status_code == 302
+    child = active_account(agent_client)
+    assert (child.username, child.parent, child.platform_id) == ("shop-a", agent_account, 1002)
+    assert child.get_password() == "shop-a-pass" and "shop-a-pass" not in child.password_encrypted
+    assert SubAccount.objects.get(pk=sub.pk).platform_account == child
+
+    since = last_seq(no_dns_delay)
+    page = agent_client.get("/domains/").content.decode()
+    assert "Sub-account: shop-a.cn (1002)" in page
+    assert "shop-a.cn" in table(page) and "agent-sh.cn" not in table(page)
+    agent_client.get("/contacts/")
+    agent_client.get("/templates/")
+    calls = [c for c in no_dns_delay.calls(since=since) if c["script"] != "sendstat"]
+    assert calls and {c["username"] for c in calls} == {"shop-a"}
+    assert not [c for c in calls if "customer_id" in c["params"] or "user_type" in c["params"]]
 
     since = last_seq(no_dns_delay)
     r = agent_client.post(reverse("domains:add"), {"domain": "promo.shop-a.cn"})
-    added = SenderDomain.objects.get(account=agent_account, domain="promo.shop-a.cn")
-    assert added.customer_id == "1002" and added.owner_customer_id == 1002
-    (call,) = bs_calls(no_dns_delay, since, "domain-add")  # §7.4, for the sub-account
-    assert call["params"]["customer_id"] == "1002" and call["params"]["domain"] == "promo.shop-a.cn"
+    added = SenderDomain.objects.get(domain="promo.shop-a.cn")
+    assert (added.account, added.customer_id) == (child, "")
+    (call,) = bs_calls(no_dns_delay, since, "customer-domain-add")  # §7.2 as the sub-account
+    assert call["username"] == "shop-a" and call["params"]["domain"] == "promo.shop-a.cn"
     assert no_dns_delay.control("GET", "domains/promo.shop-a.cn")["customer_id"] == 1002
-
-    detail = agent_client.get(r["Location"]).content.decode()
-    assert (
-        "umail._domainkey.promo.shop-a.cn" in detail and "v=spf1 include:spf.bestedm.org" in detail
-    )
-
     no_dns_delay.control("POST", "domains/promo.shop-a.cn/publish")
     agent_client.post(reverse("domains:verify"), {"domains": [added.pk], "back": "detail"})
-    added.refresh_from_db()
-    assert added.verified
-
     since = last_seq(no_dns_delay)
     r = agent_client.post(reverse("domains:mailbox-add", args=[added.pk]), {"name": "vip"})
     assert re.search(r'data-testid="password">([^<]{20})<', r.content.decode())
     (call,) = bs_calls(no_dns_delay, since, "mailbox-add")
-    assert call["params"] == {
-        "mailbox": "vip@promo.shop-a.cn",
-        "customer_id": "1002",
-        "user_type": "manager",
+    assert call["params"] == {"mailbox": "vip@promo.shop-a.cn"} and call["username"] == "shop-a"
+
+    switch_entries = AuditEntry.objects.filter(
+        account=agent_account,
+        action__in=["accounts.scope.switch", "accounts.subaccount.credentials"],
+    )
+    assert {(e.customer_id, e.outcome) for e in switch_entries} >= {
+        ("1002", "ok"),
+        ("1002", "refused"),
     }
-    assert Mailbox.objects.get(address="vip@promo.shop-a.cn").customer_id == "1002"
-    assert (
-        "vip@promo.shop-a.cn" in no_dns_delay.control("GET", "domains/promo.shop-a.cn")["mailboxes"]
-    )
+    assert AuditEntry.objects.filter(account=child, action="domains.domain.add").exists()
 
-    audit = agent_client.get(reverse("core:audit")).content.decode()
-    for action in (
-        "accounts.scope.switch",
-        "domains.domain.add",
-        "domains.domain.verify",
-        "domains.mailbox.add",
-    ):
-        assert action in audit, action
-    entries = AuditEntry.objects.filter(account=agent_account).exclude(
-        action="accounts.scope.switch"
-    )
-    assert {e.customer_id for e in entries} == {"1002"}
-    switch_entry = AuditEntry.objects.get(action="accounts.scope.switch")
-    assert (switch_entry.customer_id, switch_entry.outcome) == ("1002", "ok")
-
-    # Back to the own account: its own domains, and the sub-account's are 404 there.
+    # Back to the own account; the sub-account's objects are 404 there.
     switch(agent_client, "")
+    assert active_account(agent_client) == agent_account
     own = table(agent_client.get("/domains/").content.decode())
-    assert "agent-sh.cn" in own and "promo.shop-a.cn" not in own and "shop-b.cn" not in own
+    assert "agent-sh.cn" in own and "promo.shop-a.cn" not in own
     assert agent_client.get(reverse("domains:detail", args=[added.pk])).status_code == 404
-    assert AuditEntry.objects.filter(action="accounts.scope.switch").count() == 2
-
-
-def test_sub_account_mailbox_changes_send_the_scope(agent_client, agent_account, no_dns_delay):
-    switch(agent_client, "1002")
-    agent_client.get("/domains/")
-    box = Mailbox.objects.get(account=agent_account, customer_id="1002", address="sale@shop-a.cn")
-    since = last_seq(no_dns_delay)
-    agent_client.post(reverse("domains:mailbox-password", args=[box.pk]), {"password": ""})
-    agent_client.post(reverse("domains:mailbox-delete", args=[box.pk]))
-    edit, delete = (
-        bs_calls(no_dns_delay, since, "mailbox-edit"),
-        bs_calls(no_dns_delay, since, "mailbox-del"),
-    )
-    for call in edit + delete:
-        assert (call["params"]["customer_id"], call["params"]["user_type"]) == ("1002", "manager")
-    assert no_dns_delay.control("GET", "domains/shop-a.cn")["mailboxes"] == []
-    # §7.5 deletes a sub-account's verified domain.
-    shop = SenderDomain.objects.get(account=agent_account, customer_id="1002", domain="shop-a.cn")
-    since = last_seq(no_dns_delay)
-    r = agent_client.post(reverse("domains:delete", args=[shop.pk]), {"confirm": "shop-a.cn"})
-    assert r["Location"] == reverse("domains:index")
-    (call,) = bs_calls(no_dns_delay, since, "domain-del")
-    assert call["params"]["customer_id"] == "1002"
+    # Switching again needs no credentials (§1.1 confirms the stored ones).
+    r = switch(agent_client, "1002")
+    assert r["Location"] == "/domains/" and active_account(agent_client) == child
 
 
 def test_agent_cannot_switch_to_a_customer_it_does_not_own(
     agent_client, agent_account, no_dns_delay
 ):
     for customer_id in ("1001", "1004", "abc", "1"):
-        r = switch(agent_client, customer_id)
-        assert r.status_code == 302
-        assert agent_client.session.get(SESSION_KEY, {}).get("customer_id", "") == ""
-    refused = AuditEntry.objects.filter(action="accounts.scope.switch", outcome="refused")
-    assert refused.count() == 4
-    # Even a sub-account row (e.g. added by mistake in admin) needs the platform's word.
-    SubAccount.objects.create(account=agent_account, customer_id="1004", label="not mine")
-    r = switch(agent_client, "1004")
-    follow = agent_client.get(r["Location"]).content.decode()
-    assert "does not let this account act for customer 1004" in follow
-    assert agent_client.session.get(SESSION_KEY, {}).get("customer_id", "") == ""
-    # Adding it by id is refused by the platform too.
-    r = agent_client.post(reverse("accounts:subaccount-add"), {"customer_id": "1001"}, follow=True)
-    assert "无权操作该客户" in r.content.decode()
-    assert not SubAccount.objects.filter(account=agent_account, customer_id="1001").exists()
+        switch(agent_client, customer_id)
+        assert active_account(agent_client) == agent_account
+    # A customer id added by hand waits for its credentials; without them nothing happens, and
+    # an agent's add never uses §7's manager mode (the administrator's alone).
+    since = last_seq(no_dns_delay)
+    agent_client.post(reverse("accounts:subaccount-add"), {"customer_id": "1004"})
+    sub = SubAccount.objects.get(account=agent_account, customer_id="1004")
+    assert sub.needs_credentials and sub.confirmed_at is None
+    assert not bs_calls(no_dns_delay, since)
+    page = agent_client.get(reverse("accounts:subaccounts")).content.decode()
+    assert 'data-testid="needs-credentials"' in page
+    r = enter_credentials(agent_client, "1004", "shop-a", "shop-a-pass")
+    assert "belong to customer 1002, not to 1004" in r.content.decode()
+    assert active_account(agent_client) == agent_account
+
+
+def test_stored_credentials_that_stop_working_are_asked_again(
+    agent_client, agent_account, no_dns_delay
+):
+    enter_credentials(agent_client, "1002", "shop-a", "shop-a-pass")
+    switch(agent_client, "")
+    no_dns_delay.patch_account("shop-a", password="changed-pass")
+    r = switch(agent_client, "1002")
+    sub = SubAccount.objects.get(account=agent_account, customer_id="1002")
+    assert r["Location"] == reverse("accounts:subaccount-credentials", args=[sub.pk])
+    assert sub.needs_credentials and active_account(agent_client) == agent_account
 
 
 def test_a_tampered_session_falls_back_to_the_own_account(agent_client, agent_account):
@@ -196,45 +195,38 @@ def test_second_agent_cannot_reach_the_first_agents_sub_accounts(fresh_sandbox, 
     assert set(SubAccount.objects.filter(account=other).values_list("customer_id", flat=True)) == {
         "1003"
     }
-    assert set(SubAccount.objects.filter(account=agent).values_list("customer_id", flat=True)) == {
-        "1002"
-    }
+    enter_credentials(first, "1002", "shop-a", "shop-a-pass")
+    child = active_account(first)
+    first.get("/domains/")
+    shop_a = SenderDomain.objects.get(account=child, domain="shop-a.cn")
     # The second agent asks for the first agent's sub-account by every route.
     switch(second, "1002")
-    assert second.session.get(SESSION_KEY, {}).get("customer_id", "") == ""
-    r = second.post(reverse("accounts:subaccount-add"), {"customer_id": "1002"}, follow=True)
-    assert "无权操作该客户" in r.content.decode()
-    # Objects the first agent mirrored for its sub-account are 404 for the second.
-    switch(first, "1002")
-    first.get("/domains/")
-    shop_a = SenderDomain.objects.get(account=agent, customer_id="1002", domain="shop-a.cn")
+    assert active_account(second) == other
+    session = second.session
+    session[ACCOUNT_KEY] = child.pk  # a forged session: not its account, not its sub-account's
+    session.save()
     assert second.get(reverse("domains:detail", args=[shop_a.pk])).status_code == 404
-    switch(second, "1003")
-    assert second.session[SESSION_KEY]["customer_id"] == "1003"
-    assert second.get(reverse("domains:detail", args=[shop_a.pk])).status_code == 404
+    page = second.get("/domains/").content.decode()
+    assert "shop-a.cn" not in table(page) and agent != other
 
 
 def test_ordinary_user_cannot_reach_a_sub_accounts_data(
     agent_client, agent_account, demo, demo_account, no_dns_delay
 ):
-    switch(agent_client, "1002")
+    enter_credentials(agent_client, "1002", "shop-a", "shop-a-pass")
     agent_client.get("/domains/")
-    shop_a = SenderDomain.objects.get(account=agent_account, customer_id="1002", domain="shop-a.cn")
-    box = Mailbox.objects.get(account=agent_account, customer_id="1002")
+    child = active_account(agent_client)
+    shop_a = SenderDomain.objects.get(account=child, domain="shop-a.cn")
+    box = Mailbox.objects.get(account=child, address="sale@shop-a.cn")
     # Switching: refused outright.
     r = switch(demo, "1002")
     assert r.status_code == 403
-    assert demo.session.get(SESSION_KEY, {}).get("customer_id", "") == ""
     assert AuditEntry.objects.get(account=demo_account, action="accounts.scope.switch").outcome == (
         "refused"
     )
-    # A session pointing at the sub-account is ignored for an ordinary account.
     session = demo.session
-    session[SESSION_KEY] = {"account": demo_account.pk, "customer_id": "1002"}
+    session[ACCOUNT_KEY] = child.pk
     session.save()
-    page = table(demo.get("/domains/").content.decode())
-    assert "shop-a.cn" not in page and "demo-shop.cn" in page
-    # Ids in URLs: 404.
     for name, pk in (
         ("domains:detail", shop_a.pk),
         ("domains:delete", shop_a.pk),
@@ -281,14 +273,12 @@ def test_administrator_enters_a_customer_id(fresh_sandbox, no_dns_delay):
 
 
 def test_platform_down_at_switch_keeps_a_confirmed_sub_account(agent_client, agent_account):
-    agent_account.platform_url = "http://127.0.0.1:9/"
-    agent_account.save()
-    switch(agent_client, "1002")  # confirmed at sign-in by discovery
-    assert agent_client.session[SESSION_KEY]["customer_id"] == "1002"
-    SubAccount.objects.create(account=agent_account, customer_id="1009", label="staff-added")
-    switch(agent_client, "1009")  # never confirmed: refused while the platform is away
-    assert agent_client.session[SESSION_KEY]["customer_id"] == "1002"
-    assert AuditEntry.objects.filter(action="accounts.scope.switch", outcome="failed").count() == 1
+    enter_credentials(agent_client, "1002", "shop-a", "shop-a-pass")
+    child = active_account(agent_client)
+    switch(agent_client, "")
+    PlatformAccount.objects.filter(pk=child.pk).update(platform_url="http://127.0.0.1:9/")
+    switch(agent_client, "1002")  # confirmed before: allowed while the platform is away
+    assert active_account(agent_client) == child
 
 
 def test_discovery_tells_the_agents_own_domains_apart(no_dns_delay):

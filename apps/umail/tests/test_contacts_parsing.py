@@ -35,8 +35,13 @@ def test_maillist_detail_and_the_documented_typo():
     detail = client.contacts.maillist_detail(12)
     assert (detail.id, detail.subject, detail.count) == (12, "VIP 客户", 2500)
     assert session.sent[0]["params"] == {"do": "maillist-detail", "id": 12}
-    client, _ = client_with(*[make_response(canned("malformed-maillist-detail.xml"))] * 3)
-    with pytest.raises(MalformedReply):  # `</aillist>`: a clear error, not a crash
+    # The manual's own sample: `</aillist>` and `descrīption` are read as meant.
+    client, _ = client_with(make_response(canned("malformed-maillist-detail.xml")))
+    detail = client.contacts.maillist_detail(12)
+    assert (detail.id, detail.description, detail.count) == (12, "联系人分类说明", 3)
+    truncated = canned("malformed-maillist-detail.xml").rsplit(b"<status>", 1)[0]
+    client, _ = client_with(*[make_response(truncated)] * 3)
+    with pytest.raises(MalformedReply):  # cut off: a clear error, not a crash
         client.contacts.maillist_detail(12)
 
 

@@ -56,9 +56,9 @@ def test_domain_add_both_documented_replies():
     assert (ok.domain_id, ok.verified) == (23, True)
     pending = client.domains.domain_add("test.com")
     assert (pending.domain_id, pending.verified) == (23, False)
-    assert session.sent[0]["method"] == "POST"
-    assert session.sent[0]["params"] == {"do": "customer-domain-add"}
-    assert session.sent[0]["data"] == {"domain": "test.com"}
+    # §7.2 documents `domain` as a GET parameter (strict sandbox refuses it in the body).
+    assert session.sent[0]["params"] == {"do": "customer-domain-add", "domain": "test.com"}
+    assert not session.sent[0]["data"]
 
 
 def test_domain_check_statuses():
@@ -97,11 +97,18 @@ def test_writes_are_never_retried():
     assert len(session.sent) == 1
 
 
-def test_unbalanced_reply_is_a_clear_error():
+def test_unbalanced_reply_is_recovered():
+    # The manual's sample closes <domain_list> with </domain_lst>: read what it says.
     broken = canned("domain-check-unbalanced.xml")
-    client, session = client_with(
-        make_response(broken), make_response(broken), make_response(broken)
-    )
+    client, session = client_with(make_response(broken))
+    [check] = client.domains.domain_check(["test.com"])
+    assert (check.val, check.status) == ("test.com", 3)
+    assert len(session.sent) == 1
+
+
+def test_unrepairable_reply_is_a_clear_error():
+    broken = canned("domain-check-unbalanced.xml").replace(b"</domain>", b"</domain")
+    client, session = client_with(*[make_response(broken)] * 3)
     with pytest.raises(MalformedReply):
         client.domains.domain_check(["test.com"])
     assert len(session.sent) == 3  # a read: retried, then reported
@@ -147,29 +154,50 @@ def test_mailbox_list_all_pages_until_a_short_page():
     ]
 
 
-def test_mailbox_password_goes_in_the_body_never_the_url():
+def test_mailbox_password_goes_where_the_manual_puts_it_and_never_into_a_log(caplog):
+    # §7.8/§7.10 document `pwd` as a GET parameter: it is sent in the query string, and the
+    # transport's log redacts it.
+    import logging
+
     client, session = client_with(
         make_response(canned("customer-domain-add.xml")),
         make_response(canned("customer-domain-add.xml")),
     )
-    client.domains.mailbox_add(mailbox="a@test.com", password="Top-Secret-99")
-    client.domains.mailbox_set_password(
-        mailbox="a@test.com", password="Top-Secret-98", customer_id="7", user_type="manager"
+    with caplog.at_level(logging.DEBUG):
+        client.domains.mailbox_add(mailbox="a@test.com", password="Top-Secret-99")
+        client.domains.mailbox_set_password(
+            mailbox="a@test.com", password="Top-Secret-98", customer_id="7", user_type="manager"
+        )
+    assert session.sent[0]["params"] == {
+        "do": "mailbox-add",
+        "mailbox": "a@test.com",
+        "pwd": "Top-Secret-99",
+    }
+    assert session.sent[1]["params"]["customer_id"] == "7"
+    assert not session.sent[0]["data"] and not session.sent[1]["data"]
+    assert "Top-Secret" not in caplog.text
+
+
+def test_a_failing_request_never_carries_the_query_string_into_the_traceback():
+    import requests
+
+    from apps.umail.errors import PlatformUnavailable
+
+    secret_url = "http://x/mm-ms/apinew/bs.php?do=mailbox-add&pwd=Top-Secret-99"
+    client, _ = client_with(
+        requests.ConnectionError(f"Max retries exceeded with url: {secret_url}")
     )
-    for sent in session.sent:
-        assert sent["method"] == "POST"
-        assert "pwd" not in sent["params"] and "Top-Secret" not in str(sent["params"])
-    assert session.sent[0]["data"] == {"mailbox": "a@test.com", "pwd": "Top-Secret-99"}
-    assert session.sent[1]["data"]["customer_id"] == "7"
-    assert session.sent[1]["params"] == {"do": "mailbox-edit"}
+    with pytest.raises(PlatformUnavailable) as info:
+        client.domains.mailbox_add(mailbox="a@test.com", password="Top-Secret-99")
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert "Top-Secret" not in str(info.value)
 
 
-def test_legacy_mode_password_stays_out_of_the_mailbox_call_url():
+def test_legacy_mode_sends_the_md5_login_and_pwd_in_the_query():
     client, session = client_with(make_response(canned("customer-domain-add.xml")), api_mode="api")
     client.domains.mailbox_add(mailbox="a@test.com", password="Top-Secret-99")
     sent = session.sent[0]
-    assert set(sent["params"]) == {"username", "password", "do"}  # the md5 login only
-    assert sent["data"]["pwd"] == "Top-Secret-99"
+    assert set(sent["params"]) == {"username", "password", "do", "mailbox", "pwd"}
 
 
 def test_refusal_carries_the_platforms_reason():
@@ -193,10 +221,11 @@ def test_sub_account_operations_send_the_scope():
         "mailbox-del",
         "customer-domain-del",
     ]
-    assert session.sent[0]["data"] == {
+    # GET parameters (§7.4/§7.5 take customer_id and domain; no user_type documented there)
+    assert session.sent[0]["params"] == {
+        "do": "domain-add",
         "customer_id": "1002",
         "domain": "x.cn",
-        "user_type": "manager",
     }
-    assert session.sent[2]["data"]["user_type"] == "manager"
-    assert session.sent[3]["data"] == {"domain": "y.cn"}
+    assert session.sent[2]["params"]["user_type"] == "manager"
+    assert session.sent[3]["params"] == {"do": "customer-domain-del", "domain": "y.cn"}

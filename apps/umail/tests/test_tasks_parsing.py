@@ -139,10 +139,24 @@ def test_edit_task_sends_send_status_and_send_time():
     data = session.sent[0]["data"]
     assert session.sent[0]["params"] == {"do": "edit-task", "id": 42}
     assert data["send_status"] == "-3" and data["send_time"] == "2026-1-1 8:00:00"
-    assert "status" not in data and "time" not in data
+    # the sample URL's `time=` (L2992) too, the same value
+    assert data["time"] == data["send_time"] and "status" not in data
     client, session = client_with(make_response(canned("tpl-result-success.xml")))
     client.tasks.edit_task(42, send_status=-2)
     assert session.sent[0]["data"] == {"send_status": "-2"}
+
+
+def test_a_refused_pause_or_cancel_is_told_apart():
+    from apps.umail.tasks import UndocumentedStatusRefused
+
+    refusal = '<?xml version="1.0"?><result><status>error</status><data>参数错误</data></result>'
+    client, _ = client_with(make_response(refusal), make_response(refusal))
+    with pytest.raises(UndocumentedStatusRefused) as info:
+        client.tasks.edit_task(42, send_status=-2)
+    assert info.value.send_status == -2 and info.value.detail == "参数错误"
+    with pytest.raises(PlatformRejected) as info:  # a documented status refused: as it is
+        client.tasks.edit_task(42, send_status=-1)
+    assert not isinstance(info.value, UndocumentedStatusRefused)
 
 
 def test_get_task_of_a_deleted_task_is_none_and_del_task_maps_errors():
@@ -181,9 +195,14 @@ def test_track_overview_ids_ratios_and_links():
     )
 
 
-def test_the_documentations_unbalanced_sample_is_a_clear_error():
+def test_the_documentations_unbalanced_sample_is_recovered():
+    # L699 `<send_id>19124</task_sn>`: read as the send id it is.
+    client, _ = client_with(make_response(canned("track-overview-unbalanced.xml")))
+    overview = client.tracking.overview(ident="x")
+    assert (overview.task_id, overview.send_id) == (1025694, 19124)
     # Malformed replies are worth a retry (reads are retried): every attempt gets the same.
-    client, _ = client_with(*(make_response(canned("track-overview-unbalanced.xml")),) * 3)
+    broken = canned("track-overview-unbalanced.xml").replace(b"<task_id>", b"<task_id")
+    client, _ = client_with(*(make_response(broken),) * 3)
     with pytest.raises(MalformedReply):
         client.tracking.overview(ident="x")
 
