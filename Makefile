@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install sandbox lint format clean check topology compose-check messages compilemessages bench reliability-report
+.PHONY: run test install imports sandbox lint format clean check topology compose-check messages compilemessages bench reliability-report
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,9 +33,21 @@ run: install
 	$(BIN)/python scripts/run_demo.py
 
 # The whole suite. DATABASE_URL / REDIS_URL (set by .ci/run) select PostgreSQL and Redis.
-test: install
+test: install imports
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
+
+# Apps import only the layers below them (pyproject.toml [tool.importlinter]).
+imports: install
+	$(BIN)/lint-imports --no-cache
+
+# The quick gate before a commit (under 2 minutes): lint, import layers, the unit tests that need
+# no database, sandbox, worker or browser (tests marked `unit`).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -m unit -q
 
 # The reliability and security suites (injected faults, hostile input, isolation and access,
 # killed workers and a restarted broker), and their summary table written to
@@ -67,6 +79,7 @@ sandbox: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

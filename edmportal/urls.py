@@ -10,7 +10,7 @@ urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("ops/", include("apps.ops.urls")),
     # Django's set_language view: the header's language switch (remembered per user by
-    # apps.core.middleware.UserPreferencesMiddleware).
+    # apps.accounts.middleware.UserPreferencesMiddleware).
     path("i18n/", include("django.conf.urls.i18n")),
     path("contacts/", include("apps.contacts.urls")),
     path("templates/", include("apps.mailtemplates.urls")),
@@ -18,6 +18,5 @@ urlpatterns = [
     path("analytics/", include("apps.analytics.urls")),
     path("domains/", include("apps.domains.urls")),
     path("smtp/", include("apps.smtp.urls")),
-    path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
 ]

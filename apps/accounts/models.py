@@ -222,8 +222,8 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 class UserPreference(models.Model):
     """A portal user's language and time zone, and whether they have seen the first-steps guide.
 
-    Applied on every request by `apps.core.middleware.UserPreferencesMiddleware`; a user without a
-    row (or with an empty language) follows the browser's language and Beijing time.
+    Applied on every request by `apps.accounts.middleware.UserPreferencesMiddleware`; a user
+    without a row (or with an empty language) follows the browser's language and Beijing time.
     """
 
     user = models.OneToOneField(

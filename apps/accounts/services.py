@@ -20,6 +20,7 @@ from apps.umail.errors import AuthenticationFailed, PlatformRejected, UmailError
 from .clients import client_for_account
 from .models import AccountService, Membership, PlatformAccount, SubAccount
 from .scope import API_USER_TYPE
+from .signals import service_refreshed
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +145,8 @@ def account_refresh_service(*, account: PlatformAccount) -> AccountService:
         service.save(update_fields=["last_error", "last_error_at"])
         raise
     service = _mirror_service(account, info)
-    # §10: the "quota low" notification mail, sent once when the quota falls below the level.
-    from apps.smtp.notifications import quota_checked
-
-    quota_checked(account=account, service=service)
+    # Apps above (smtp's "quota low" mail, §10) listen; they must never fail the refresh.
+    service_refreshed.send(sender=AccountService, account=account, service=service)
     return service
 
 

@@ -44,6 +44,7 @@ from apps.umail.errors import (
 from apps.umail.tasks import BEIJING, SendTask, TaskParams
 
 from . import ratelimit
+from .hooks import suppressed_in_list
 from .models import (
     ABTest,
     Campaign,
@@ -233,10 +234,8 @@ def review(*, account, campaign: Campaign, extra_calls: int = 0) -> Review:
             )
         )
     if maillist is not None:
-        # List hygiene (analytics): earlier hard failures to this list still in it.
-        from apps.analytics.services import suppressed_in_list
-
-        kept = suppressed_in_list(account=account, list_id=maillist.platform_id)
+        # List hygiene (answered by analytics): earlier hard failures to this list still in it.
+        kept = sum(suppressed_in_list.ask(account=account, list_id=maillist.platform_id))
         if kept:
             warnings.append(
                 _(

@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The signed-in user's own language and time zone (after Locale- and AuthenticationMiddleware).
-    "apps.core.middleware.UserPreferencesMiddleware",
+    "apps.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Messages of htmx requests travel as toasts in the HX-Trigger header.
     "apps.core.middleware.HtmxMessagesMiddleware",

@@ -31,11 +31,11 @@ POLICY: dict[str, tuple[str, str]] = {
     "accounts:subaccounts": (V, V),
     "accounts:subaccounts-discover": (V, V),
     "accounts:subaccount-add": (O, O),
-    "core:audit": (V, V),
-    "core:preferences": (V, V),
-    "core:help": (V, V),
-    "core:guide-dismiss": (V, V),
-    "core:guide-reopen": (V, V),
+    "accounts:audit": (V, V),
+    "accounts:preferences": (V, V),
+    "accounts:help": (V, V),
+    "accounts:guide-dismiss": (V, V),
+    "accounts:guide-reopen": (V, V),
     "ops:resync": (O, O),
     "ops:resync-start": (O, O),
     "ops:resync-jobs": (O, O),
@@ -134,7 +134,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "smtp:connection-test": (O, O),
 }
 # Signed-in users only, not tied to a role (the toasts every page polls).
-NO_ROLE = {"core:notifications"}
+NO_ROLE = {"accounts:notifications"}
 
 
 def test_every_url_has_a_role():

@@ -275,16 +275,16 @@ def visits(ids: dict, language: str) -> list[Visit]:
         ),
         Visit("agent overview", reverse("accounts:overview"), who="agent"),
         # Core
-        Visit("activity", reverse("core:audit")),
-        Visit("preferences", reverse("core:preferences")),
+        Visit("activity", reverse("accounts:audit")),
+        Visit("preferences", reverse("accounts:preferences")),
         Visit(
             "preferences refused",
-            reverse("core:preferences"),
+            reverse("accounts:preferences"),
             method="post",
             data={"language": "zh-hans", "time_zone": "Mars/Olympus"},
         ),
-        Visit("help", reverse("core:help")),
-        Visit("toasts", reverse("core:notifications"), htmx=True),
+        Visit("help", reverse("accounts:help")),
+        Visit("toasts", reverse("accounts:notifications"), htmx=True),
         # Contacts
         Visit("lists", reverse("contacts:index")),
         Visit("empty filter", reverse("contacts:index") + "?q=nothing-matches-this"),
@@ -548,5 +548,5 @@ def test_key_sentences_come_out_chinese(world):
         assert sentence in page
     page = client.get(reverse("contacts:index")).content.decode()
     assert "联系人分类" in page and "新建联系人分类" in page
-    page = client.get(reverse("core:help")).content.decode()
+    page = client.get(reverse("accounts:help")).content.decode()
     assert "批次号" in page and "扣点" in page and "统计任务 ID" in page

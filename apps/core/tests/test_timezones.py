@@ -17,6 +17,9 @@ from apps.core.timezones import (
 )
 from apps.umail.tasks import parse_platform_time, to_platform_time
 
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
+
 ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Adelaide", "UTC"]
 WALL_TIMES = [
     dt.datetime(2026, 1, 15, 9, 0),

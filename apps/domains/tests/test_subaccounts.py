@@ -110,7 +110,7 @@ def test_agent_walkthrough_in_a_sub_account(agent_client, agent_account, no_dns_
         "vip@promo.shop-a.cn" in no_dns_delay.control("GET", "domains/promo.shop-a.cn")["mailboxes"]
     )
 
-    audit = agent_client.get(reverse("core:audit")).content.decode()
+    audit = agent_client.get(reverse("accounts:audit")).content.decode()
     for action in (
         "accounts.scope.switch",
         "domains.domain.add",

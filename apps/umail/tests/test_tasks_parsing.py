@@ -16,6 +16,9 @@ from apps.umail.tasks import BEIJING, TaskParams, parse_platform_time, to_platfo
 from .fakes import canned, make_response
 from .test_parsing import client_with
 
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
+
 UTC = dt.UTC
 
 
