@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("contacts/", include("apps.contacts.urls")),
     path("templates/", include("apps.mailtemplates.urls")),
+    path("campaigns/", include("apps.experiments.urls")),
     path("campaigns/", include("apps.campaigns.urls")),
     path("analytics/", include("apps.analytics.urls")),
     path("domains/", include("apps.domains.urls")),

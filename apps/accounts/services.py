@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from apps.core.audit import audited, record
+from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditEntry
 from apps.umail.account import CustomerInfo, ServiceInfo
 from apps.umail.client import UmailClient
@@ -25,7 +26,7 @@ from .signals import service_refreshed
 logger = logging.getLogger(__name__)
 
 
-class SignInRefused(Exception):
+class SignInRefused(ApplicationError):
     """The platform says the username, password or user type is wrong."""
 
 
@@ -162,7 +163,7 @@ def account_refresh_customer(*, account: PlatformAccount) -> PlatformAccount:
 # -- sub-accounts of agents and administrators -------------------------------------------------
 
 
-class ScopeRefused(Exception):
+class ScopeRefused(ApplicationError):
     """The account may not act for this customer id (with a sentence for the user)."""
 
 

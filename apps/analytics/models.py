@@ -13,8 +13,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.campaigns.models import TrackingNumbers
-
 #: §2.3 failure types (codes as §2.3.2 prints them).
 FAIL_TYPE_LABELS = {
     1: _("Mailbox does not exist"),
@@ -24,6 +22,48 @@ FAIL_TYPE_LABELS = {
     8: _("Invalid address"),
     9: _("Format error"),
 }
+
+
+def tracking_numbers(overview) -> dict:
+    """§3.1's counts and times from a TrackOverview, by the field names of TrackingNumbers."""
+    return {
+        "real_send_count": overview.real_send_count,
+        "error_send_count": overview.error_send_count,
+        "open_unique": overview.open_unique,
+        "open_total": overview.open_total,
+        "click_unique": overview.click_unique,
+        "click_total": overview.click_total,
+        "open_first": overview.first_open_at,
+        "open_last": overview.last_open_at,
+        "click_first": overview.first_click_at,
+        "click_last": overview.last_click_at,
+    }
+
+
+class TrackingNumbers(models.Model):
+    """§3.1's counts and times, as the report keeps them (with one mapping, tracking_numbers)."""
+
+    real_send_count = models.BigIntegerField(_("actually sent"), default=0)
+    error_send_count = models.BigIntegerField(_("failed"), default=0)
+    open_unique = models.BigIntegerField(_("unique opens"), default=0)
+    open_total = models.BigIntegerField(_("opens"), default=0)
+    click_unique = models.BigIntegerField(_("unique clicks"), default=0)
+    click_total = models.BigIntegerField(_("clicks"), default=0)
+    open_first = models.DateTimeField(_("first open"), null=True, blank=True)
+    open_last = models.DateTimeField(_("last open"), null=True, blank=True)
+    click_first = models.DateTimeField(_("first click"), null=True, blank=True)
+    click_last = models.DateTimeField(_("last click"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def unique_rate(self, metric: str) -> float | None:
+        """Unique opens ("opens") or clicks ("clicks") per delivered message, as a fraction
+        (None before anything was delivered). The A/B winner is chosen by it."""
+        if not self.real_send_count:
+            return None
+        part = self.open_unique if metric == "opens" else self.click_unique
+        return part / self.real_send_count
 
 
 class CampaignReport(TrackingNumbers):

@@ -22,6 +22,7 @@ from apps.accounts.decorators import account_required
 from apps.campaigns.models import Campaign
 from apps.core.exports import FORMATS, export_response
 from apps.core.messages import platform_error_message, stored_error_message
+from apps.core.queue import enqueue_on_commit
 from apps.umail.errors import UmailError
 
 from . import selectors, services
@@ -111,7 +112,7 @@ def _backfill(account, start, end) -> None:
     services.days_request_backfill(account=account, start=start, end=end)
     from .tasks import analytics_days_sync_task
 
-    services.enqueue(lambda: analytics_days_sync_task.delay(account.pk), what="a days backfill")
+    enqueue_on_commit(lambda: analytics_days_sync_task.delay(account.pk), what="a days backfill")
 
 
 @account_required
@@ -195,8 +196,8 @@ def refresh_view(request):
     from .tasks import analytics_days_sync_task, analytics_sync_due_task
 
     account_id = request.account.pk
-    services.enqueue(lambda: analytics_days_sync_task.delay(account_id), what="a days sync")
-    services.enqueue(analytics_sync_due_task.delay, what="a campaign statistics sync")
+    enqueue_on_commit(lambda: analytics_days_sync_task.delay(account_id), what="a days sync")
+    enqueue_on_commit(analytics_sync_due_task.delay, what="a campaign statistics sync")
     return redirect(request.POST.get("next") or reverse("analytics:index"))
 
 
@@ -231,6 +232,16 @@ def _failure_rows(rows):
 
 
 # -- campaign report ------------------------------------------------------------------------------
+
+
+@account_required
+def campaign_numbers_view(request, pk: int):
+    """§3.1 numbers of one campaign from its report: the campaign page embeds this by URL."""
+    campaign = _campaign(request, pk)
+    report = selectors.report_for(account=request.account, campaign=campaign)
+    return render(
+        request, "analytics/_campaign_numbers.html", {"report": report, "campaign": campaign}
+    )
 
 
 @account_required

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from apps.core.exceptions import ApplicationError
+
 VAR_FIELDS = tuple(f"var{i}" for i in range(1, 11))
 FIELDS = ("address", "fullname", "sex", "birthday", "phone", "area", *VAR_FIELDS)
 FIELD_INDEX = {name: i for i, name in enumerate(FIELDS)}
@@ -100,7 +102,7 @@ REASON_SUPPRESSED = "suppressed"
 REASON_NO_EMAIL = "no_email"
 
 
-class ImportFileError(Exception):
+class ImportFileError(ApplicationError):
     """A file the portal cannot import; the message is for the marketer."""
 
 

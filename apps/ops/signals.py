@@ -69,7 +69,7 @@ def json_worker_logs(logger=None, **_):
     """Celery sets up its own handlers in workers and beat; give them the project's format."""
     from .logging import JsonFormatter, RequestIdFilter
 
-    if getattr(settings, "LOG_FORMAT", "plain") != "json" or logger is None:
+    if settings.LOG_FORMAT != "json" or logger is None:
         return
     for handler in logger.handlers:
         handler.setFormatter(JsonFormatter())

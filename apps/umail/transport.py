@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 from xml.etree.ElementTree import Element
 
 import requests
+import urllib3
 from django.views.decorators.debug import sensitive_variables
 
 from . import xml
@@ -43,6 +44,16 @@ _RATE_LIMIT_STATUSES = {"rate_limit", "too_many_requests", "over_limit"}
 def redact(text: str) -> str:
     """Remove password values from a URL or form body before it reaches a log."""
     return _SECRET_PARAM.sub(r"\1=***", text)
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """No connection was made (refused, no route, connect timeout): nothing reached the platform."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
 
 
 @dataclass(frozen=True)
@@ -133,11 +144,14 @@ class Transport:
             response = self.session.request(method, url, **kwargs)
         except requests.Timeout as exc:
             self._log(method, url, "timeout", started)
-            raise PlatformTimeout("The platform did not answer in time.") from exc
+            raise PlatformTimeout(
+                "The platform did not answer in time.", never_sent=_never_sent(exc)
+            ) from exc
         except requests.RequestException as exc:
             self._log(method, url, type(exc).__name__, started)
             raise PlatformUnavailable(
-                f"The platform could not be reached ({type(exc).__name__})."
+                f"The platform could not be reached ({type(exc).__name__}).",
+                never_sent=_never_sent(exc),
             ) from exc
         self._log(method, response.url or url, response.status_code, started)
         return response

@@ -87,8 +87,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "campaigns:count": (V, V),
     "campaigns:detail": (V, V),
     "campaigns:campaign-refresh": (V, V),
-    "campaigns:ab": (V, S),  # reading the scores for all, deciding for senders
-    "campaigns:resend-job": (V, V),
+    "experiments:ab": (V, S),  # reading the scores for all, deciding for senders
+    "experiments:resend-job": (V, V),
     "campaigns:new": (S, S),
     "campaigns:step": (S, S),
     "campaigns:review": (S, S),
@@ -96,7 +96,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "campaigns:edit": (S, S),
     "campaigns:duplicate": (S, S),
     "campaigns:delete": (S, S),
-    "campaigns:resend": (S, S),
+    "experiments:resend": (S, S),
     "campaigns:action": (S, S),
     # statistics
     "analytics:index": (V, V),
@@ -105,6 +105,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "analytics:hygiene": (V, V),
     "analytics:hygiene-run": (V, V),
     "analytics:report": (V, V),
+    "analytics:campaign-numbers": (V, V),
     "analytics:report-refresh": (V, V),
     "analytics:failures": (V, V),
     "analytics:tracked": (V, V),

@@ -32,13 +32,13 @@ from apps.accounts.tests.factories import member
 from apps.analytics import services as analytics_services
 from apps.analytics.models import CampaignReport, HygieneRun
 from apps.analytics.tests import factories as analytics_factories
-from apps.campaigns.models import ABTest, ResendJob
 from apps.campaigns.tests import factories as campaigns_factories
 from apps.contacts import services as contacts_services
 from apps.contacts.models import ImportJob, MailList
 from apps.core.models import Notification
 from apps.domains import services as domains_services
 from apps.domains.models import Mailbox, SenderDomain
+from apps.experiments.models import ABTest, ResendJob
 from apps.mailtemplates.models import MailTemplate
 from apps.ops.models import ResyncJob
 from apps.smtp.models import OutboundMail
@@ -379,17 +379,22 @@ def visits(ids: dict, language: str) -> list[Visit]:
         Visit("campaign", reverse("campaigns:detail", args=[ids["sent"]])),
         Visit("campaign draft", reverse("campaigns:detail", args=[ids["draft"]])),
         Visit("campaign delete", reverse("campaigns:delete", args=[ids["sent"]])),
-        Visit("resend", reverse("campaigns:resend", args=[ids["sent"]])),
-        Visit("a/b test", reverse("campaigns:ab", args=[ids["ab"]])),
-        Visit("resend job", reverse("campaigns:resend-job", args=[ids["resend"]])),
+        Visit("resend", reverse("experiments:resend", args=[ids["sent"]])),
+        Visit("a/b test", reverse("experiments:ab", args=[ids["ab"]])),
+        Visit("resend job", reverse("experiments:resend-job", args=[ids["resend"]])),
         Visit(
             "resend progress",
-            reverse("campaigns:resend-job", args=[ids["resend"]]),
+            reverse("experiments:resend-job", args=[ids["resend"]]),
             htmx=True,
         ),
         # Analytics
         Visit("statistics", reverse("analytics:index")),
         Visit("report", reverse("analytics:report", args=[ids["reported"]])),
+        Visit(
+            "campaign numbers",
+            reverse("analytics:campaign-numbers", args=[ids["reported"]]),
+            htmx=True,
+        ),
         Visit("openers", reverse("analytics:detail", args=[ids["reported"], "opens"])),
         Visit("clickers", reverse("analytics:detail", args=[ids["reported"], "clicks"])),
         Visit(

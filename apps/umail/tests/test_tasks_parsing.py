@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from apps.umail.errors import MalformedReply, PlatformRejected, RateLimited
-from apps.umail.tasks import BEIJING, TaskParams, parse_platform_time, to_platform_time
+from apps.umail.send_tasks import TaskParams
+from apps.umail.times import BEIJING, parse_platform_time, to_platform_time
 
 from .fakes import canned, make_response
 from .test_parsing import client_with
