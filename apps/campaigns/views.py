@@ -351,7 +351,7 @@ def review_view(request, pk: int):
         return redirect("campaigns:detail", campaign.pk)
     if request.method == "POST":
         return _confirm(request, campaign)
-    services.quota_refresh_if_stale(account=request.account)
+    quota_updating = services.quota_refresh_if_stale(account=request.account)
     checked, split = services.review_with_plan(account=request.account, campaign=campaign)
     context = _wizard_context(request, campaign, "review", None)
     context.update(
@@ -359,6 +359,7 @@ def review_view(request, pk: int):
         plan=campaign.ab_plan,
         split=split,
         templates=services.draft_templates(campaign),
+        quota_updating=quota_updating,
     )
     return render(request, "campaigns/review.html", context)
 

@@ -7,19 +7,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import AccountService
-from apps.umail.errors import (
-    UmailError,
-)
+from apps.core.queue import enqueue_on_commit
 
 from .. import ratelimit
 from ..hooks import suppressed_in_list
 from ..models import ABKind, Campaign
 from ..selectors import recipient_count
-from ._common import CampaignRefused, logger
+from ._common import CampaignRefused
 
 # -- checks before sending ---------------------------------------------------------------------
 
@@ -198,19 +197,21 @@ def ab_split(*, start: int, end: int, audience: int, variants: int, percent: int
 # -- housekeeping ----------------------------------------------------------------------------------
 
 
-def quota_refresh_if_stale(*, account) -> AccountService | None:
-    """The review shows the quota left (§1.2); fetch it when the mirror is old."""
-    from apps.accounts.services import account_refresh_service
+def quota_refresh_if_stale(*, account) -> bool:
+    """The review shows the quota left (§1.2) from the mirror; an old mirror is refreshed by the
+    worker (never inside the page). True when a refresh is on its way ("updating…")."""
+    from apps.accounts.tasks import account_refresh_service_task
 
     service = AccountService.objects.filter(account=account).first()
-    fresh = service is not None and service.age_seconds is not None
-    if fresh and service.age_seconds < settings.UMAIL_FRESHNESS_SECONDS:
-        return service
-    try:
-        return account_refresh_service(account=account)
-    except UmailError as exc:
-        logger.info("service-info for the review failed: %s", exc)
-        return service
+    age = service.age_seconds if service is not None else None
+    if age is not None and age < settings.UMAIL_FRESHNESS_SECONDS:
+        return False
+    # One refresh per account at a time, however often the page polls.
+    if cache.add(f"campaigns-review-quota:{account.pk}", 1, timeout=30):
+        enqueue_on_commit(
+            lambda: account_refresh_service_task.delay(account.pk), what="a quota refresh"
+        )
+    return True
 
 
 def ab_variant_count(campaign: Campaign, *, kind: str | None = None) -> int:
