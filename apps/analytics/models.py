@@ -8,10 +8,12 @@ the platform about what can have changed.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import AccountOwned, account_key
+from apps.core.fields import user_key
 
 #: §2.3 failure types (codes as §2.3.2 prints them).
 FAIL_TYPE_LABELS = {
@@ -69,12 +71,7 @@ class TrackingNumbers(models.Model):
 class CampaignReport(TrackingNumbers):
     """One campaign's statistics as last synced: §2.4 (delivery) and §3.1 (tracking)."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="campaign_reports",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("campaign_reports")
     campaign = models.OneToOneField(
         "campaigns.Campaign",
         on_delete=models.CASCADE,
@@ -200,12 +197,7 @@ class LinkStat(models.Model):
 class DailyStats(models.Model):
     """§2.2 one day of the account (the platform's Beijing date)."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="daily_stats",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("daily_stats")
     date = models.DateField(_("date"))
     ws_qty = models.BigIntegerField(_("batches"), default=0)
     ws_error = models.BigIntegerField(_("not sent"), default=0)
@@ -237,15 +229,9 @@ class DailyStats(models.Model):
         return f"{self.account_id} {self.date}"
 
 
-class DailyDeduction(models.Model):
+class DailyDeduction(AccountOwned):
     """§2.5 one kind of credits used on a day."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=100)
     company = models.CharField(_("company"), max_length=255, blank=True)
@@ -266,15 +252,9 @@ class DailyDeduction(models.Model):
         return f"{self.date} {self.kind}: {self.total}"
 
 
-class QuotaPoint(models.Model):
+class QuotaPoint(AccountOwned):
     """The quota left at the end of a day as last seen (§1.2, refreshed by the accounts app)."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     date = models.DateField(_("date"))
     qty_available = models.BigIntegerField(_("quota available"), null=True, blank=True)
     qty_buytotal = models.BigIntegerField(_("quota bought"), null=True, blank=True)
@@ -292,7 +272,7 @@ class QuotaPoint(models.Model):
         return f"{self.date}: {self.qty_available}"
 
 
-class DetailFetch(models.Model):
+class DetailFetch(AccountOwned):
     """One download of a campaign's §3.2 open detail or §3.3 click detail. Its rows replace the
     previous fetch's only when it completes: a broken or partial reply leaves the last good
     detail in place."""
@@ -307,12 +287,6 @@ class DetailFetch(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     report = models.ForeignKey(
         CampaignReport, on_delete=models.CASCADE, related_name="fetches", verbose_name=_("report")
     )
@@ -324,13 +298,7 @@ class DetailFetch(models.Model):
     # Openers by browser, OS and area (top ten each), computed once the rows are in.
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("requested by"),
-    )
+    requested_by = user_key(_("requested by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -408,12 +376,7 @@ class ClickRecord(models.Model):
 class HygieneSettings(models.Model):
     """The account's list-hygiene choices."""
 
-    account = models.OneToOneField(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="hygiene_settings",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("hygiene_settings", one=True)
     enabled = models.BooleanField(
         _("Add hard failures and unsubscribes to the suppression list after each campaign"),
         default=True,
@@ -441,12 +404,7 @@ class HygieneRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="hygiene_runs",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("hygiene_runs")
     report = models.OneToOneField(
         CampaignReport,
         on_delete=models.CASCADE,

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import AccountOwned, account_key
+from apps.core.fields import user_key
 
 # §6.1 send_status codes that may still change: waiting, sending, on hold, paused.
 ACTIVE_CODES = (1, 2, -1, -2)
@@ -79,12 +81,7 @@ class Campaign(models.Model):
         VARIANT = "variant", _("A/B variant")
         WINNER = "winner", _("A/B winner to the rest")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="campaigns",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("campaigns")
     name = models.CharField(_("name"), max_length=200, blank=True)
     origin = models.CharField(
         _("origin"), max_length=10, choices=Origin.choices, default=Origin.PORTAL
@@ -169,13 +166,7 @@ class Campaign(models.Model):
         related_name="+",
         verbose_name=_("duplicated from"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("created by"),
-    )
+    created_by = user_key(_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -311,12 +302,7 @@ class CampaignSync(models.Model):
     """Per account: when §6.1 was last mirrored (and the last failure). Its row is also the
     lock that serialises the add-task budget (ratelimit.reserve)."""
 
-    account = models.OneToOneField(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="campaign_sync",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("campaign_sync", one=True)
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
     full_synced_at = models.DateTimeField(_("fully synced at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -330,16 +316,10 @@ class CampaignSync(models.Model):
         return f"{self.account}: {self.synced_at}"
 
 
-class AddTaskCall(models.Model):
+class AddTaskCall(AccountOwned):
     """One add-task call made (or about to be made) for an account: the platform allows 100
     an hour, so the portal counts them itself, across processes, before calling."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     at = models.DateTimeField(_("time"), default=timezone.now)
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("campaign")

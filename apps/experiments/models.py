@@ -3,12 +3,13 @@ statistics (apps.analytics). Their tables keep the names they had in the campaig
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import AccountOwned, account_key
 from apps.campaigns.models import ABKind, ABMetric, ABMode, Campaign
+from apps.core.fields import user_key
 
 
 class ABTest(models.Model):
@@ -27,12 +28,7 @@ class ABTest(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="ab_tests",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("ab_tests")
     name = models.CharField(_("name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEMPLATES)
     list_id = models.BigIntegerField(_("list id"))
@@ -71,13 +67,7 @@ class ABTest(models.Model):
     )
     decision_note = models.TextField(_("decision note"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("created by"),
-    )
+    created_by = user_key(_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -94,7 +84,7 @@ class ABTest(models.Model):
         return self.campaigns.filter(ab_role=Campaign.Role.VARIANT).order_by("ab_label", "id")
 
 
-class ResendJob(models.Model):
+class ResendJob(AccountOwned):
     """Resend to non-openers: the campaign's recipients minus its §3.2 openers go into a new
     list, then a draft campaign to it is prepared."""
 
@@ -104,25 +94,13 @@ class ResendJob(models.Model):
         DONE = "done", _("List ready")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     source = models.ForeignKey(
         Campaign,
         on_delete=models.CASCADE,
         related_name="resends",
         verbose_name=_("source campaign"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("started by"),
-    )
+    user = user_key(_("started by"))
     list_name = models.CharField(_("new list name"), max_length=255)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING

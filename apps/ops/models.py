@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import account_key
+
 
 class FailedTask(models.Model):
     """A Celery task that ended in an exception (recorded by the `task_failure` signal)."""
@@ -60,12 +62,7 @@ class ResyncJob(models.Model):
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="resync_jobs",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("resync_jobs")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

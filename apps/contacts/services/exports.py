@@ -10,25 +10,24 @@ from .subscriptions import suppression_add_many
 # -- exports --------------------------------------------------------------------------------------
 
 
-def export_addresses(*, account, list_id: int):
-    """(client, rows) for §4.6; the caller closes the client when the download ends."""
+def _opened(account, read):
+    """(client, read(client)): the client stays open for the download; closed on failure."""
     client = client_for_account(account)
     try:
-        rows = client.contacts.export_subscriptions(list_id)
+        return client, read(client)
     except BaseException:
         client.close()
         raise
-    return client, rows
+
+
+def export_addresses(*, account, list_id: int):
+    """(client, rows) for §4.6; the caller closes the client when the download ends."""
+    return _opened(account, lambda client: client.contacts.export_subscriptions(list_id))
 
 
 def export_unsubscribes(*, account, list_id: int):
     """(client, rows) for §4.7; each address seen is also added to the suppression list."""
-    client = client_for_account(account)
-    try:
-        rows = client.contacts.export_unsubscribes(list_id)
-    except BaseException:
-        client.close()
-        raise
+    client, rows = _opened(account, lambda client: client.contacts.export_unsubscribes(list_id))
 
     def learning(rows_in):
         pending = []
