@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import AccountOwned, account_key
 from apps.core.fields import user_key
+from apps.core.jobs import BackgroundJob
 
 #: §2.3 failure types (codes as §2.3.2 prints them).
 FAIL_TYPE_LABELS = {
@@ -272,7 +273,7 @@ class QuotaPoint(AccountOwned):
         return f"{self.date}: {self.qty_available}"
 
 
-class DetailFetch(AccountOwned):
+class DetailFetch(AccountOwned, BackgroundJob):
     """One download of a campaign's §3.2 open detail or §3.3 click detail. Its rows replace the
     previous fetch's only when it completes: a broken or partial reply leaves the last good
     detail in place."""
@@ -297,11 +298,9 @@ class DetailFetch(AccountOwned):
     rows = models.BigIntegerField(_("rows"), default=0)
     # Openers by browser, OS and area (top ten each), computed once the rows are in.
     summary = models.JSONField(_("summary"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
     requested_by = user_key(_("requested by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("detail download")
@@ -394,7 +393,7 @@ class HygieneSettings(models.Model):
         return _("List hygiene of account %(id)s") % {"id": self.account_id}
 
 
-class HygieneRun(models.Model):
+class HygieneRun(BackgroundJob):
     """List hygiene after one finished campaign: what was found, suppressed and removed."""
 
     class State(models.TextChoices):
@@ -423,11 +422,9 @@ class HygieneRun(models.Model):
     removed = models.PositiveIntegerField(_("removed from the list"), default=0)
     not_in_list = models.PositiveIntegerField(_("no longer in the list"), default=0)
     remove_failed = models.PositiveIntegerField(_("could not be removed"), default=0)
-    error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("list hygiene run")

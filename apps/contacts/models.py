@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import account_key
 from apps.core.fields import user_key
+from apps.core.jobs import BackgroundJob
 
 VAR_FIELDS = tuple(f"var{i}" for i in range(1, 11))
 
@@ -95,7 +96,7 @@ class Suppression(models.Model):
         return f"{self.email} ({self.reason})"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One file a marketer imports into a list: local validation, upload, platform parse.
 
     The whole state lives here so a reload shows it and a restarted worker carries on.
@@ -141,7 +142,6 @@ class ImportJob(models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.UPLOADED
     )
-    error = models.TextField(_("error"), blank=True)
 
     # Local validation
     bytes_done = models.BigIntegerField(_("bytes checked"), default=0)
@@ -174,7 +174,6 @@ class ImportJob(models.Model):
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import AccountOwned, account_key
 from apps.campaigns.models import ABKind, ABMetric, ABMode, Campaign
 from apps.core.fields import user_key
+from apps.core.jobs import BackgroundJob
 
 
 class ABTest(models.Model):
@@ -84,7 +85,7 @@ class ABTest(models.Model):
         return self.campaigns.filter(ab_role=Campaign.Role.VARIANT).order_by("ab_label", "id")
 
 
-class ResendJob(AccountOwned):
+class ResendJob(AccountOwned, BackgroundJob):
     """Resend to non-openers: the campaign's recipients minus its §3.2 openers go into a new
     list, then a draft campaign to it is prepared."""
 
@@ -110,7 +111,6 @@ class ResendJob(AccountOwned):
     recipients = models.BigIntegerField(_("recipients"), default=0)
     added = models.BigIntegerField(_("added"), default=0)
     refused = models.BigIntegerField(_("left out"), default=0)
-    error = models.TextField(_("error"), blank=True)
     draft = models.ForeignKey(
         Campaign,
         null=True,
@@ -120,7 +120,6 @@ class ResendJob(AccountOwned):
         verbose_name=_("draft campaign"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         db_table = "campaigns_resendjob"  # moved from campaigns with its data

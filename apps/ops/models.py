@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import account_key
+from apps.core.jobs import BackgroundJob
 
 
 class FailedTask(models.Model):
@@ -49,12 +50,14 @@ class Heartbeat(models.Model):
         return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
-class ResyncJob(models.Model):
+class ResyncJob(BackgroundJob):
     """Fetch everything of one platform account again and replace its local mirrors.
 
     Runs as a Celery task that may be delivered more than once (acks_late): the job claims a lease
     before working, checkpoints each finished step, and is finished exactly once.
     """
+
+    STATE_FIELD = "status"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -83,10 +86,8 @@ class ResyncJob(models.Model):
     current_step = models.CharField(_("current step"), max_length=100, blank=True)
     worker = models.CharField(_("worker"), max_length=255, blank=True)
     lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

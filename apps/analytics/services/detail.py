@@ -33,9 +33,7 @@ def detail_request(*, report: CampaignReport, kind: str, user=None) -> DetailFet
     enqueue_on_commit(
         lambda: detail_fetch_task.delay(fetch.pk),
         what=f"the {kind} download of report {report.pk}",
-        on_failure=lambda exc: DetailFetch.objects.filter(pk=fetch.pk).update(
-            state=DetailFetch.State.FAILED, error=QUEUE_DOWN, finished_at=timezone.now()
-        ),
+        on_failure=lambda exc: DetailFetch.fail(fetch.pk, QUEUE_DOWN),
     )
     return fetch
 
@@ -67,9 +65,7 @@ def detail_fetch(*, fetch_id: int) -> DetailFetch | None:
             )
             rows = store(fetch, client, send_id=campaign.platform_id)
     except (UmailError, ValueError) as exc:
-        DetailFetch.objects.filter(pk=fetch.pk).update(
-            state=DetailFetch.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
+        DetailFetch.fail(fetch.pk, exc)
         logger.warning("§3 detail %s of campaign %s failed: %s", fetch.kind, campaign.pk, exc)
         fetch.refresh_from_db()
         return fetch

@@ -87,9 +87,7 @@ def hygiene_start(*, report: CampaignReport, force: bool = False) -> HygieneRun 
 
 def _hygiene_not_queued(run_id: int) -> None:
     """Failed (so that "Run list hygiene again" starts it afresh: every step is idempotent)."""
-    HygieneRun.objects.filter(pk=run_id).update(
-        state=HygieneRun.State.FAILED, error=QUEUE_DOWN, finished_at=timezone.now()
-    )
+    HygieneRun.fail(run_id, QUEUE_DOWN)
 
 
 def _unsubscribed_since(client, list_id: int, since: dt.datetime | None) -> list[str]:
@@ -141,9 +139,7 @@ def hygiene_collect(*, run_id: int) -> HygieneRun | None:
                 _unsubscribed_since(client, run.list_id, campaign.time_start) if run.list_id else []
             )
     except UmailError as exc:
-        HygieneRun.objects.filter(pk=run.pk).update(
-            state=HygieneRun.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
+        HygieneRun.fail(run.pk, exc)
         logger.warning("hygiene of campaign %s failed: %s", campaign.pk, exc)
         return HygieneRun.objects.get(pk=run.pk)
     A, R = HygieneItem.Action, HygieneItem.Reason

@@ -145,9 +145,7 @@ def import_validate(*, job_id: int) -> ImportJob | None:
         )
     except (importing.ImportFileError, OSError, UnicodeDecodeError) as exc:
         _remove(str(converted))
-        ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.FAILED, error=str(exc), finished_at=timezone.now()
-        )
+        ImportJob.fail(job.pk, exc)
         return ImportJob.objects.get(pk=job.pk)
     fields = dict(
         rows_total=result.total,

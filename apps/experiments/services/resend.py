@@ -42,9 +42,9 @@ def resend_start(*, account, user, campaign: Campaign, list_name: str) -> Resend
     )
     enqueue_on_commit(
         lambda: experiments_resend_task.delay(job.pk),
-        on_failure=lambda exc: ResendJob.objects.filter(
-            pk=job.pk, state=ResendJob.State.PENDING
-        ).update(state=ResendJob.State.FAILED, error=_(QUEUE_DOWN), finished_at=timezone.now()),
+        on_failure=lambda exc: ResendJob.fail(
+            job.pk, _(QUEUE_DOWN), only_from=[ResendJob.State.PENDING]
+        ),
         what=f"resend job {job.pk}",
     )
     return job
@@ -56,8 +56,8 @@ def resend_run(*, job_id: int) -> ResendJob | None:
     The §3.2 openers are streamed into a temporary SQLite file and the list's addresses are read
     a §4.8 page at a time, so memory stays flat for a million addresses. The new list is made and
     filled through the contacts section's services (which refuse known hard bounces)."""
-    claimed = ResendJob.objects.filter(pk=job_id, state=ResendJob.State.PENDING).update(
-        state=ResendJob.State.RUNNING
+    claimed = ResendJob.claim(
+        job_id, from_states=[ResendJob.State.PENDING], to_state=ResendJob.State.RUNNING
     )
     if not claimed:
         return None
