@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from apps.accounts.decorators import account_required
+from apps.core.errors import errors_as_messages
 from apps.core.messages import platform_error_message
 from apps.umail.errors import UmailError
 
@@ -479,16 +480,13 @@ def action_view(request, pk: int, action: str):
 
 
 @account_required(role=SENDER)
+@errors_as_messages("campaigns:detail")
 def delete_view(request, pk: int):
     campaign = _campaign(request, pk)
     allowed = "delete" in services.allowed_actions(campaign)
     if request.method == "POST" and allowed:
         back = campaign.replaces_id
-        try:
-            services.campaign_delete(account=request.account, user=request.user, campaign=campaign)
-        except UmailError as exc:
-            _platform_error(request, exc)
-            return redirect("campaigns:detail", campaign.pk)
+        services.campaign_delete(account=request.account, user=request.user, campaign=campaign)
         messages.success(request, _("Campaign deleted."))
         if back:
             return redirect("campaigns:detail", back)

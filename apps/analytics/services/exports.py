@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from apps.accounts.clients import client_for_account
-from apps.umail.errors import MalformedReply
+from apps.core.exceptions import ApplicationError
 from apps.umail.stats import ALL_FAILURES
 
 from ..models import (
@@ -18,6 +19,11 @@ from .reports import reports_sync
 from .schedule import reports_discover
 
 # -- exports --------------------------------------------------------------------------------------
+
+
+class NotFetchedYet(ApplicationError):
+    """What an export needs has not been fetched from the platform yet (a local precondition,
+    not a platform failure)."""
 
 
 def _primed(client, rows):
@@ -37,7 +43,9 @@ def failures_export(*, account, fail_type: int, source: str, report=None, day=No
     """(client, FailedAddress iterator) for a campaign (§2.3.2 by statistics task id) or a day
     (§2.3.2 for all types, §2.3.1 for one); the caller closes the client when done."""
     if report is not None and not report.stat_task_id:
-        raise MalformedReply("The campaign's statistics task id is not known yet: refresh first.")
+        raise NotFetchedYet(
+            gettext_noop("The campaign's statistics task id is not known yet: refresh first.")
+        )
     client = client_for_account(account)
     if report is not None:
         rows = client.stats.iter_failures(
@@ -56,7 +64,9 @@ def failures_export(*, account, fail_type: int, source: str, report=None, day=No
 def tracked_export(*, report, clickers_only: bool, link_id: int | None):
     """(client, §3.4 TrackedExport) for a tracked campaign."""
     if not report.track_id:
-        raise MalformedReply("The campaign's tracking id is not known yet: refresh first.")
+        raise NotFetchedYet(
+            gettext_noop("The campaign's tracking id is not known yet: refresh first.")
+        )
     client = client_for_account(report.account)
     try:
         export = client.tracking.track_export(

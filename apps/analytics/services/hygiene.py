@@ -12,7 +12,7 @@ from apps.accounts.clients import client_for_account
 from apps.contacts import services as contacts
 from apps.contacts.models import Suppression
 from apps.core.queue import QUEUE_DOWN, enqueue_on_commit
-from apps.umail.errors import MalformedReply, PlatformRejected, UmailError
+from apps.umail.errors import PlatformRejected, UmailError
 from apps.umail.stats import ALL_FAILURES, HARD_FAILURES
 from apps.umail.times import parse_platform_time
 
@@ -124,9 +124,10 @@ def hygiene_collect(*, run_id: int) -> HygieneRun | None:
         return None
     run = HygieneRun.objects.select_related("report__campaign", "account").get(pk=run_id)
     report, campaign = run.report, run.report.campaign
+    if not report.stat_task_id:  # a local precondition, not a platform failure
+        HygieneRun.fail(run.pk, "The campaign's statistics task id is not known yet.")
+        return HygieneRun.objects.get(pk=run.pk)
     try:
-        if not report.stat_task_id:
-            raise MalformedReply("The campaign's statistics task id is not known yet.")
         with client_for_account(run.account) as client:
             hard: dict[str, int] = {}
             failures = client.stats.iter_failures(
