@@ -22,3 +22,12 @@ max_requests = 1000  # a slow leak in any library cannot grow a worker without b
 max_requests_jitter = 100
 # Heartbeat files in memory: a slow disk cannot make the arbiter kill healthy workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+
+# -- request limits --------------------------------------------------------------------------
+# The request line and headers (gunicorn's defaults, stated): a longer URL or a bigger header is
+# refused with 400 before Django sees it. gunicorn has no body limit: the proxy's
+# client_max_body_size and the portal's own per-view limits (UPLOAD_MAX_REQUEST_BYTES,
+# apps/core/uploads.py) cap bodies; see docs/OPERATIONS.md, "Request size limits".
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
+limit_request_fields = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELDS", "100"))
+limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "8190"))

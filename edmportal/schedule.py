@@ -50,11 +50,13 @@ BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     # §2.4/§3.1/§3.5 of campaigns sending or recently finished, in bounded batches that
-    # re-enqueue themselves while more are due (finished long ago: never again).
+    # re-enqueue themselves while more are due (finished long ago: never again). Often, so that
+    # moving numbers (a report due every ~50 s: apps/analytics/cadence.py) are < 2 min old; a
+    # run with nothing due is two small queries.
     "analytics-sync-due": {
         "task": "apps.analytics.tasks.analytics_sync_due_task",
-        "schedule": timedelta(minutes=1),
-        "options": {"expires": 60},
+        "schedule": timedelta(seconds=20),
+        "options": {"expires": 20},
     },
     # §2.2/§2.5 of the days still changing (and days a dashboard asked for), per account.
     "analytics-sync-days": {

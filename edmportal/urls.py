@@ -1,9 +1,18 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from apps.ops import views as ops_views
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: the brand's icon."""
+    return HttpResponsePermanentRedirect(static("brand/favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # Also answered by apps.ops.middleware.HealthzMiddleware ahead of host checks; routed here so
     # it can be reversed and works without that middleware.

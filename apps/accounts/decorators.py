@@ -22,9 +22,12 @@ def role_allows(role: str, needed: str) -> bool:
     return ROLE_ORDER.index(role) >= ROLE_ORDER.index(needed)
 
 
-def account_required(view=None, *, role: str = Membership.Role.VIEWER):
+def account_required(
+    view=None, *, role: str = Membership.Role.VIEWER, write_role: str | None = None
+):
     """The view gets `request.account` (an account the user is a member of) and
-    `request.membership`; users whose role is below `role` get a 403 page.
+    `request.membership`; users whose role is below `role` get a 403 page. A page that reads
+    with GET and changes something with POST names the role for the change as `write_role`.
 
     Use as `@account_required` for reads and `@account_required(role="editor")` for writes
     (editor: contacts and templates; sender: campaigns; owner: domains and settings).
@@ -42,11 +45,14 @@ def account_required(view=None, *, role: str = Membership.Role.VIEWER):
             # Staff acting on an account they do not belong to only ever read.
             current_role = membership.role if membership else Membership.Role.VIEWER
             request.membership = membership
-            if not role_allows(current_role, role):
+            needed = role
+            if write_role and request.method not in ("GET", "HEAD", "OPTIONS"):
+                needed = write_role
+            if not role_allows(current_role, needed):
                 return render(
                     request,
                     "accounts/forbidden.html",
-                    {"needed": Membership.Role(role).label},
+                    {"needed": Membership.Role(needed).label},
                     status=403,
                 )
             return view_func(request, *args, **kwargs)

@@ -29,6 +29,10 @@ class PlatformLoginForm(forms.Form):
         choices=PlatformAccount.UserType.choices,
         required=False,
         initial="",
+        help_text=_(
+            "Agents and platform administrators: choose your type here to manage your "
+            "sub-accounts; signed in as an ordinary user you see only your own account."
+        ),
     )
 
 

@@ -39,6 +39,12 @@ class PlatformAccount(models.Model):
     )
     # Fernet ciphertext; never shown, never logged. Use set_password()/get_password().
     password_encrypted = models.TextField(_("encrypted password"), editable=False, default="")
+    # Goes up whenever the platform password changes (a sign-in with another password, or the
+    # platform refusing the stored one); sessions opened under an older value end
+    # (apps.accounts.sessions).
+    credentials_version = models.PositiveIntegerField(
+        _("credentials version"), default=1, editable=False
+    )
 
     # §1.1 mirror
     platform_id = models.BigIntegerField(_("platform id"), null=True, blank=True)
@@ -167,22 +173,6 @@ class AccountService(models.Model):
         if self.fetched_at is None:
             return None
         return (timezone.now() - self.fetched_at).total_seconds()
-
-
-class SignInAttempt(models.Model):
-    """A sign-in answered by the platform, kept for throttling repeated failures."""
-
-    username = models.CharField(_("username"), max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True, db_index=True)
-    succeeded = models.BooleanField(_("succeeded"), default=False)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("sign-in attempt")
-
-    def __str__(self) -> str:
-        outcome = _("succeeded") if self.succeeded else _("failed")
-        return f"{self.username} ({self.ip}): {outcome}"
 
 
 class SubAccount(models.Model):

@@ -6,9 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
@@ -17,6 +15,7 @@ from apps.core import notifications
 from apps.core.filters import ALL_SCOPES, AuditFilter
 from apps.core.help import GLOSSARY, guide_steps
 from apps.core.models import AuditEntry
+from apps.core.redirects import safe_next
 from apps.core.tables import AuditTable
 from apps.core.timezones import PLATFORM_TIME_ZONE
 
@@ -82,12 +81,7 @@ def preferences_view(request):
 
 
 def _back(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(fallback)
+    return safe_next(request, fallback, use_referer=True)
 
 
 @require_POST

@@ -19,8 +19,10 @@ from apps.umail.client import UmailClient
 from apps.umail.errors import AuthenticationFailed, PlatformRejected, UmailError
 
 from .clients import client_for_account
+from .crypto import CredentialDecryptError
 from .models import AccountService, Membership, PlatformAccount, SubAccount
 from .scope import API_USER_TYPE
+from .sessions import credentials_changed
 from .signals import service_refreshed
 
 logger = logging.getLogger(__name__)
@@ -98,11 +100,17 @@ def account_sign_in(
             platform_url=platform_url, username=username, user_type=user_type
         )
         account.api_mode = api_mode
+        password_changed = bool(account.password_encrypted) and not _same_password(
+            account, password
+        )
         account.set_password(password)
         _mirror_customer(account, customer)
         account.save()
         if service is not None:
             _mirror_service(account, service)
+        if password_changed:
+            # Sessions opened with the old password end; the caller binds its new session.
+            credentials_changed(account=account)
 
         link = (
             Membership.objects.select_related("user")
@@ -118,6 +126,14 @@ def account_sign_in(
                 user=user, account=account, role=Membership.Role.OWNER, via_platform_login=True
             )
     return user
+
+
+@sensitive_variables("password")
+def _same_password(account: PlatformAccount, password: str) -> bool:
+    try:
+        return account.get_password() == password
+    except CredentialDecryptError:  # no configured key reads it: it is as good as changed
+        return False
 
 
 def _new_platform_user(username: str, user_type: str):

@@ -8,14 +8,14 @@ from django.contrib.auth.views import LoginView
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.messages import platform_error_message
+from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
-from . import selectors, services, throttle
+from . import selectors, services
 from .decorators import account_required, role_allows
 from .forms import SubAccountForm, TeamLoginForm
 from .scope import remember_scope
@@ -24,10 +24,9 @@ from .scope import remember_scope
 def _back(request) -> str:
     """Where to go after a switch: the page the user was on when it is a section's landing page
     (a detail page of the previous scope would be a 404 in the new one), else the overview."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    overview = reverse("accounts:overview")
+    target = safe_next(request, overview)
+    if target != overview:
         try:
             match = resolve(target.split("?")[0])
         except Resolver404:
@@ -148,37 +147,5 @@ class TeamLoginView(LoginView):
     authentication_form = TeamLoginForm
     redirect_authenticated_user = False
 
-    # Team passwords are guessable like any other: the same throttle as the platform sign-in,
-    # counted under a separate name so the two logins do not lock each other out.
-    def _throttle_key(self) -> str:
-        return "team:" + self.request.POST.get("username", "")[:140]
-
-    def post(self, request, *args, **kwargs):
-        retry_after = throttle.signin_retry_after(
-            username=self._throttle_key(), ip=throttle.client_ip(request)
-        )
-        if retry_after is not None:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None,
-                _("Too many failed sign-ins. Please wait %(minutes)s minute(s) and try again.")
-                % {"minutes": max(1, round(retry_after / 60))},
-            )
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
-            response["Retry-After"] = str(retry_after)
-            return response
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form):
-        throttle.signin_record(
-            username=self._throttle_key(), ip=throttle.client_ip(self.request), succeeded=True
-        )
-        return super().form_valid(form)
-
-    def form_invalid(self, form):
-        if self.request.POST.get("username") and self.request.POST.get("password"):
-            throttle.signin_record(
-                username=self._throttle_key(), ip=throttle.client_ip(self.request), succeeded=False
-            )
-        return super().form_invalid(form)
+    # Team passwords are guessable like any other: django-axes locks them out as it does the
+    # platform sign-in and /admin/ (apps.accounts.lockout), through LockoutBackend.

@@ -7,18 +7,19 @@ from django.contrib.auth import login
 from django.contrib.auth.views import LogoutView
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from apps.core.messages import platform_error_message
+from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
-from . import selectors, services, throttle
+from . import lockout, selectors, services
 from .decorators import account_required
 from .forms import PlatformLoginForm
 from .middleware import SESSION_KEY
+from .sessions import session_bind
 
 logger = logging.getLogger(__name__)
 
@@ -31,20 +32,13 @@ def login_view(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         errurl = request.build_absolute_uri(reverse("accounts:login") + "?failed=1")
-        username, ip = form.cleaned_data["username"], throttle.client_ip(request)
-        retry_after = throttle.signin_retry_after(username=username, ip=ip)
-        if retry_after is not None:
-            minutes = max(1, round(retry_after / 60))
-            form.add_error(
-                None,
-                _("Too many failed sign-ins. Please wait %(minutes)s minute(s) and try again.")
-                % {"minutes": minutes},
+        username = form.cleaned_data["username"]
+        if not lockout.signin_allowed(request, username=username):
+            # Even the right password waits, and the platform is not asked.
+            form.add_error(None, lockout.locked_out_message())
+            return lockout.locked_out_page(
+                request, template="accounts/login.html", context={"form": form, "next": ""}
             )
-            response = render(
-                request, "accounts/login.html", {"form": form, "next": ""}, status=429
-            )
-            response["Retry-After"] = str(retry_after)
-            return response
         try:
             user = services.account_sign_in(
                 username=form.cleaned_data["username"],
@@ -53,7 +47,7 @@ def login_view(request):
                 errurl=errurl,
             )
         except services.SignInRefused:
-            throttle.signin_record(username=username, ip=ip, succeeded=False)
+            lockout.signin_failed(request, username=username)
             form.add_error(
                 None, _("The platform did not accept this username, password and user type.")
             )
@@ -63,16 +57,13 @@ def login_view(request):
             form.add_error(None, platform_error_message(exc))
             status = 503
         else:
-            throttle.signin_record(username=username, ip=ip, succeeded=True)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            lockout.signin_succeeded(request, username=username)
             account = selectors.account_for_user(user=user, account_id=None)
             request.session[SESSION_KEY] = account.pk if account else None
-            target = request.POST.get("next") or request.GET.get("next")
-            if not target or not url_has_allowed_host_and_scheme(
-                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                target = reverse("accounts:overview")
-            return redirect(target)
+            if account is not None:
+                session_bind(request, account=account)
+            return redirect(safe_next(request, "accounts:overview"))
     elif request.method == "GET" and request.GET.get("failed"):
         form.add_error(
             None, _("The platform did not accept this username, password and user type.")
@@ -80,7 +71,7 @@ def login_view(request):
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
+        {"form": form, "next": safe_next(request, "accounts:overview")},
         status=status,
     )
 

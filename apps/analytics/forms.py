@@ -17,10 +17,10 @@ FAILURE_CHOICES = [("-1", _("All failures"))] + [
     (str(code), label) for code, label in FAIL_TYPE_LABELS.items()
 ]
 SOURCE_CHOICES = [
-    ("xml", _("XML (streamed, recommended)")),
-    ("file", _("CSV file")),
-    ("json", _("JSON")),
-    ("text", _("Plain text")),
+    ("xml", _("Standard (recommended)")),
+    ("file", _("Alternative 1: as a file")),
+    ("json", _("Alternative 2")),
+    ("text", _("Alternative 3: plain text")),
 ]
 FORMAT_CHOICES = [("csv", _("CSV")), ("xlsx", _("Excel (XLSX)"))]
 
@@ -78,12 +78,10 @@ class FailureExportForm(forms.Form):
         widget=forms.Select(attrs=SELECT),
     )
     source = forms.ChoiceField(
-        label=_("Fetch from the platform as"),
+        label=_("How to ask the platform"),
         choices=SOURCE_CHOICES,
         initial="xml",
-        help_text=_(
-            "The platform offers the same addresses in four formats; try another one if one fails."
-        ),
+        help_text=_("The same addresses either way; if one way fails, try another."),
         widget=forms.Select(attrs=SELECT),
     )
     fmt = download_format_field()

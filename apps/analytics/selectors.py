@@ -84,9 +84,12 @@ def report_view(*, report: CampaignReport) -> ReportView:
 
 
 def growth_series(points: list[TrackingPoint]) -> dict:
-    """The chart of opens and clicks over time (json_script)."""
+    """The chart of opens and clicks over time (json_script): `hours` since the first point
+    place each point at its real time, so uneven syncs still draw the true curve."""
+    first = points[0].taken_at if points else None
     return {
         "labels": [timezone.localtime(p.taken_at).strftime("%Y-%m-%d %H:%M") for p in points],
+        "hours": [round((p.taken_at - first).total_seconds() / 3600, 3) for p in points],
         "series": {
             "open_unique": [p.open_unique for p in points],
             "open_total": [p.open_total for p in points],

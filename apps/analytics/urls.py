@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import live_views, views
 
 app_name = "analytics"
 
@@ -11,7 +11,8 @@ urlpatterns = [
     path("hygiene/", views.hygiene_view, name="hygiene"),
     path("hygiene/<int:run_pk>/", views.hygiene_run_view, name="hygiene-run"),
     path("campaigns/<int:pk>/", views.report_view, name="report"),
-    path("campaigns/<int:pk>/numbers/", views.campaign_numbers_view, name="campaign-numbers"),
+    path("campaigns/<int:pk>/live/", live_views.campaign_numbers_view, name="live-numbers"),
+    path("live/variants/", live_views.variants_numbers_view, name="live-variants"),
     path("campaigns/<int:pk>/refresh/", views.report_refresh_view, name="report-refresh"),
     path("campaigns/<int:pk>/failures/", views.failures_export_view, name="failures"),
     path("campaigns/<int:pk>/tracked/", views.tracked_export_view, name="tracked"),

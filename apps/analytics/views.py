@@ -25,6 +25,7 @@ from apps.core.errors import errors_as_messages
 from apps.core.exports import FORMATS, export_response
 from apps.core.messages import platform_error_message, stored_error_message
 from apps.core.queue import enqueue_on_commit
+from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
 from . import selectors, services
@@ -203,7 +204,7 @@ def refresh_view(request):
     account_id = request.account.pk
     enqueue_on_commit(lambda: analytics_days_sync_task.delay(account_id), what="a days sync")
     enqueue_on_commit(analytics_sync_due_task.delay, what="a campaign statistics sync")
-    return redirect(request.POST.get("next") or reverse("analytics:index"))
+    return redirect(safe_next(request, "analytics:index"))
 
 
 @account_required
@@ -234,16 +235,6 @@ def _failure_rows(rows):
 
 
 # -- campaign report ------------------------------------------------------------------------------
-
-
-@account_required
-def campaign_numbers_view(request, pk: int):
-    """§3.1 numbers of one campaign from its report: the campaign page embeds this by URL."""
-    campaign = _campaign(request, pk)
-    report = selectors.report_for(account=request.account, campaign=campaign)
-    return render(
-        request, "analytics/_campaign_numbers.html", {"report": report, "campaign": campaign}
-    )
 
 
 @account_required

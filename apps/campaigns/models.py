@@ -287,8 +287,8 @@ class Campaign(models.Model):
     def range_text(self) -> str:
         if self.send_qty_start <= 1 and not self.send_qty:
             return str(_("whole list"))
-        end = self.send_qty or "…"
-        return f"{self.send_qty_start}–{end}"
+        end = f"{self.send_qty:,}" if self.send_qty else "…"
+        return f"{self.send_qty_start:,}–{end}"
 
     @property
     def progress_percent(self) -> int:

@@ -15,6 +15,7 @@ class CampaignTable(tables.Table):
         accessor="pk",
         order_by=("name", "-created_at"),
         linkify=lambda record: reverse("campaigns:detail", args=[record.pk]),
+        attrs={"a": {"class": "text-truncate-cell", "title": lambda record: record.display_name}},
     )
     sn = tables.Column(verbose_name=_("Batch number"), default="—")
     templates = tables.Column(
@@ -23,7 +24,10 @@ class CampaignTable(tables.Table):
     list_name = tables.Column(verbose_name=_("List"), default="—")
     sender = tables.Column(verbose_name=_("Sender"), accessor="send_account", orderable=False)
     send_time = tables.Column(verbose_name=_("Scheduled"), default="—")
-    status = tables.Column(verbose_name=_("Status"), order_by=("local_state", "status"))
+    # Drafts have no platform status: render_status still names their state (never "—").
+    status = tables.Column(
+        verbose_name=_("Status"), order_by=("local_state", "status"), empty_values=()
+    )
     send_count = tables.Column(verbose_name=_("Sent"), attrs={"td": {"class": "text-end"}})
     error_count = tables.Column(verbose_name=_("Failed"), attrs={"td": {"class": "text-end"}})
     track_status = tables.Column(verbose_name=_("Tracking"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db.models import Q
 
 from apps.accounts.fanout import fan_out, run_for_account
 from apps.accounts.models import PlatformAccount
@@ -60,12 +61,16 @@ def campaigns_sync_active_task() -> int:
 @shared_task
 def campaigns_sync_all_task() -> int:
     """Beat, less often: every account's whole task list (finished and console-made ones)."""
+    # Two IN subqueries rather than a UNION: SQLite refuses a compound statement of ordered
+    # querysets (the models' default ordering), and this needs no ordering at all.
     ids = list(
-        CampaignSync.objects.values_list("account_id", flat=True).union(
-            Campaign.objects.values_list("account_id", flat=True)
+        PlatformAccount.objects.filter(
+            Q(pk__in=CampaignSync.objects.order_by().values("account_id"))
+            | Q(pk__in=Campaign.objects.order_by().values("account_id"))
         )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    ids = PlatformAccount.objects.filter(pk__in=ids).values_list("pk", flat=True)
     count = fan_out(campaigns_sync_account_task, ids, True)
     ratelimit.prune()
     return count

@@ -16,6 +16,7 @@ from django_tables2 import RequestConfig
 from apps.accounts.decorators import account_required
 from apps.core.errors import errors_as_messages
 from apps.core.messages import platform_error_message
+from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
 from . import ratelimit, selectors, services
@@ -109,7 +110,7 @@ def refresh_view(request):
         _platform_error(request, exc, _("Showing the campaigns fetched earlier."))
     else:
         messages.success(request, _("%(n)s campaigns fetched from the platform.") % {"n": count})
-    return redirect(request.POST.get("next") or "campaigns:index")
+    return redirect(safe_next(request, "campaigns:index"))
 
 
 @account_required

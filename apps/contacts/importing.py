@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import logging
 import re
 import zipfile
 from collections import Counter
@@ -28,6 +29,8 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from apps.core.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 VAR_FIELDS = tuple(f"var{i}" for i in range(1, 11))
 FIELDS = ("address", "fullname", "sex", "birthday", "phone", "area", *VAR_FIELDS)
@@ -376,8 +379,13 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for broken files
+        # Its messages name the stored file's path on the server: say what it means instead.
+        logger.warning("unreadable xlsx %s: %s: %s", path.name, type(exc).__name__, exc)
         raise ImportFileError(
-            _("The Excel file cannot be read: %(error)s") % {"error": exc}
+            _(
+                "The Excel file cannot be read: it is damaged, protected with a password, or not "
+                "an .xlsx workbook. Save it again from Excel as .xlsx, or as CSV."
+            )
         ) from exc
     try:
         sheet = workbook.worksheets[0]

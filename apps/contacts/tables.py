@@ -13,6 +13,8 @@ class MailListTable(tables.Table):
     subject = tables.Column(
         verbose_name=_("Name"),
         linkify=lambda record: reverse("contacts:list-detail", args=[record.platform_id]),
+        # Long names are cut with an ellipsis; the whole name shows on hover.
+        attrs={"a": {"class": "text-truncate-cell", "title": lambda record: record.subject}},
     )
     description = tables.Column(verbose_name=_("Description"), orderable=False)
     count = tables.Column(verbose_name=_("Addresses"), attrs={"td": {"class": "text-end"}})

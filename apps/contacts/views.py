@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,9 +18,10 @@ from apps.accounts.decorators import account_required
 from apps.core.exports import export_response
 from apps.core.forms import TypedConfirmationForm
 from apps.core.messages import platform_error_message
+from apps.core.uploads import upload_limit
 from apps.umail.errors import UmailError
 
-from . import selectors, services
+from . import export_full, selectors, services
 from .filters import MailListFilter
 from .forms import (
     AddressForm,
@@ -394,10 +396,13 @@ def address_delete_view(request, list_id: int, address_id: int):
 @account_required
 def export_view(request, list_id: int, kind: str, fmt: str):
     maillist = _get_list(request, list_id)
-    if kind not in ("addresses", "unsubscribes") or fmt not in ("csv", "xlsx"):
+    if kind not in ("addresses", "full", "unsubscribes") or fmt not in ("csv", "xlsx"):
         raise Http404
     try:
-        if kind == "addresses":
+        if kind == "full":  # every field, §4.8 pages (apps/contacts/export_full.py)
+            client, rows = export_full.export_full(account=request.account, maillist=maillist)
+            header = export_full.full_export_header(maillist)
+        elif kind == "addresses":
             client, rows = services.export_addresses(account=request.account, list_id=list_id)
             header = [_("E-mail address"), pgettext("person", "Name")]
         else:
@@ -450,6 +455,11 @@ def subscriptions_view(request, list_id: int):
 # -- imports --------------------------------------------------------------------------------------
 
 
+# The address file may be far larger than other forms: streamed to disk, counted on the way.
+@upload_limit(
+    request_bytes=settings.CONTACTS_IMPORT_MAX_BYTES + 1024 * 1024,
+    file_bytes=settings.CONTACTS_IMPORT_MAX_BYTES,
+)
 @account_required(role=EDITOR)
 def import_upload_view(request, list_id: int):
     maillist = _get_list(request, list_id)
@@ -473,7 +483,8 @@ def _get_job(request, job_id: int) -> ImportJob:
     return get_object_or_404(ImportJob, pk=job_id, account=request.account)
 
 
-@account_required
+# Anyone may watch an import; choosing its column mapping (POST) is an editor's change.
+@account_required(write_role=EDITOR)
 def import_detail_view(request, job_id: int):
     job = _get_job(request, job_id)
     labels = selectors.list_field_labels(account=request.account, list_id=job.list_platform_id)
@@ -481,8 +492,14 @@ def import_detail_view(request, job_id: int):
     if job.state == ImportJob.State.UPLOADED:
         try:
             sniffed = services.import_sniffed(job)
-        except (ImportFileError, OSError) as exc:
+        except ImportFileError as exc:
             messages.error(request, str(exc))
+            return redirect("contacts:imports")
+        except OSError:  # its message names the server's path: never shown
+            logger.exception("import %s: stored file unreadable", job.pk)
+            messages.error(
+                request, _("The uploaded file is no longer available. Please upload it again.")
+            )
             return redirect("contacts:imports")
         headers = sniffed.header or []
         form = ImportMappingForm(

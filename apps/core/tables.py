@@ -16,6 +16,40 @@ ACTION_LABELS = {
     "domains.mailbox.add": _("Added a mailbox"),
     "domains.mailbox.password": _("Changed a mailbox password"),
     "domains.mailbox.delete": _("Deleted a mailbox"),
+    "contacts.list.create": _("Created a contact list"),
+    "contacts.list.update": _("Renamed a contact list"),
+    "contacts.list.delete": _("Deleted a contact list"),
+    "contacts.list.empty": _("Emptied a contact list"),
+    "contacts.list.variables": _("Changed a list's fields"),
+    "contacts.address.add": _("Added an address"),
+    "contacts.address.update": _("Changed an address"),
+    "contacts.address.delete": _("Deleted an address"),
+    "contacts.subscribe": _("Subscribed addresses"),
+    "contacts.unsubscribe": _("Unsubscribed addresses"),
+    "contacts.import.batch": _("Imported addresses"),
+    "contacts.import.file": _("Imported a file of addresses"),
+    "templates.create": _("Created a template"),
+    "templates.update": _("Changed a template"),
+    "templates.delete": _("Deleted a template"),
+    "templates.attachments.add": _("Added an attachment"),
+    "templates.attachments.delete": _("Deleted an attachment"),
+    "campaigns.campaign.create": _("Created a campaign"),
+    "campaigns.campaign.update": _("Changed a campaign"),
+    "campaigns.campaign.delete": _("Deleted a campaign"),
+    "campaigns.campaign.hold": _("Put a campaign on hold"),
+    "campaigns.campaign.resume": _("Resumed a campaign"),
+    "campaigns.campaign.pause": _("Paused a campaign"),
+    "campaigns.campaign.cancel": _("Cancelled a campaign"),
+    "campaigns.campaign.lost": _("Gave up waiting for a campaign's confirmation"),
+    "campaigns.campaign.reconciled": _("Found a campaign whose confirmation was lost"),
+    "campaigns.abtest.start": _("Started an A/B test"),
+    "campaigns.abtest.winner": _("Sent an A/B test's winner"),
+    "campaigns.resend": _("Resent to non-openers"),
+    "analytics.hygiene.settings": _("Changed the list hygiene settings"),
+    "smtp.settings.save": _("Saved the SMTP settings"),
+    "smtp.connection.test": _("Tested the SMTP connection"),
+    "smtp.mail.test": _("Sent a test mail over SMTP"),
+    "ops.resync": _("Ran a failed job again"),
 }
 
 
@@ -62,7 +96,8 @@ class AuditTable(tables.Table):
         label = action_label(value)
         if label == value:
             return value
-        return format_html('{} <span class="small text-secondary">{}</span>', label, value)
+        # Words for people; the code stays in the tooltip (and in the filter) for support.
+        return format_html('<span title="{}">{}</span>', value, label)
 
     def render_user(self, value):
         # Platform sign-ins are stored as "agents:agent"; show the name people know.

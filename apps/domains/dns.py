@@ -29,10 +29,24 @@ class DnsRecord:
 
     @property
     def relative_host(self) -> str:
-        """The name as most DNS providers ask for it: "@" for the domain itself."""
-        if self.host == self.domain:
+        """The name as most DNS providers ask for it, relative to the zone the marketer edits
+        (the registered domain): "@" for the zone itself, "mail" for mail.shop.cn."""
+        zone = registered_domain(self.domain or self.host)
+        if self.host == zone:
             return "@"
-        return self.host.removesuffix("." + self.domain)
+        return self.host.removesuffix("." + zone)
+
+
+# Second-level labels under which names are registered (shop.com.cn, shop.co.uk).
+_SECOND_LEVEL = {"com", "net", "org", "gov", "edu", "ac", "co"}
+
+
+def registered_domain(name: str) -> str:
+    """The zone a DNS provider shows for a name: its last two labels, or three under a
+    country's second level (com.cn, co.uk)."""
+    labels = name.lower().rstrip(".").split(".")
+    take = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-take:])
 
 
 def required_records(domain: str) -> list[DnsRecord]:

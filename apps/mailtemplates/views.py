@@ -20,6 +20,7 @@ from apps.umail.errors import UmailError
 
 from . import selectors, services
 from .content import (
+    IMPORT_MAX_BYTES,
     WARNING,
     ImportRefused,
     fill_merge_tags,
@@ -189,6 +190,11 @@ def _handle_editor_actions(request, template=None):
         try:
             if upload is None:
                 raise ImportRefused(_("Choose a file to import."))
+            if upload.size > IMPORT_MAX_BYTES:  # before reading it: it may be huge
+                raise ImportRefused(
+                    _("The file is larger than %(mb)d MB.")
+                    % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)}
+                )
             imported = import_file(upload.name, upload.read())
             size = len(imported.html.encode())
             if size > MAX_HTML_BYTES:

@@ -9,6 +9,8 @@ from celery import signals
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+from apps.umail.redaction import redact, scrub_exception_chain
+
 from .context import request_id_var, task_var
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,10 @@ def record_task_failure(sender=None, task_id=None, exception=None, args=None, kw
     from .models import FailedTask
 
     request = getattr(sender, "request", None)
+    # The chain may repeat a URL with the legacy API's password=<md5>: scrub it, then the text.
+    scrub_exception_chain(exception)
+    if einfo is not None:
+        scrub_exception_chain(getattr(einfo, "exception", None))
     try:
         FailedTask.objects.create(
             task_id=task_id or "",
@@ -38,13 +44,20 @@ def record_task_failure(sender=None, task_id=None, exception=None, args=None, kw
             args=_jsonable(list(args or [])),
             kwargs=_jsonable(dict(kwargs or {})),
             exception_type=type(exception).__name__ if exception else "",
-            exception_message=str(exception)[:5000],
-            traceback=str(einfo) if einfo else "".join(tb.format_tb(traceback))[:20000],
+            exception_message=redact(str(exception))[:5000],
+            traceback=redact(_traceback_text(exception, einfo, traceback))[:20000],
             worker=getattr(request, "hostname", "") or "",
             request_id=getattr(request, "request_id", "") or "",
         )
     except Exception:  # recording must never hide the original failure
         logger.exception("could not record the failure of task %s", task_id)
+
+
+def _traceback_text(exception, einfo, traceback) -> str:
+    if exception is not None:
+        # The whole chain, formatted after scrubbing (einfo's text was formatted before).
+        return "".join(tb.format_exception(type(exception), exception, exception.__traceback__))
+    return str(einfo) if einfo else "".join(tb.format_tb(traceback))
 
 
 def add_request_id_header(sender=None, headers=None, **_):
@@ -67,13 +80,15 @@ def leave_task(task_id=None, **_):
 
 def json_worker_logs(logger=None, **_):
     """Celery sets up its own handlers in workers and beat; give them the project's format."""
-    from .logging import JsonFormatter, RequestIdFilter
+    from .logging import JsonFormatter, RedactFilter, RequestIdFilter
 
-    if settings.LOG_FORMAT != "json" or logger is None:
+    if logger is None:
         return
     for handler in logger.handlers:
-        handler.setFormatter(JsonFormatter())
-        handler.addFilter(RequestIdFilter())
+        handler.addFilter(RedactFilter())  # in every format: no credential in a worker's log
+        if settings.LOG_FORMAT == "json":
+            handler.setFormatter(JsonFormatter())
+            handler.addFilter(RequestIdFilter())
 
 
 def connect() -> None:

@@ -29,6 +29,7 @@ from .errors import (
     SmtpTimeout,
     SmtpTlsError,
 )
+from .relays import relay_check
 
 NONE, SSL, STARTTLS = "none", "ssl", "starttls"
 SECURITY_MODES = (NONE, SSL, STARTTLS)
@@ -216,6 +217,8 @@ class SmtpClient:
         """Connect, read the banner, greet (EHLO, else HELO) and set up TLS as configured."""
         cfg = self.config
         local = cfg.local_hostname or "localhost"
+        # Only the relays the operator allows, checked before any socket opens.
+        relay_check(cfg.host, cfg.port)
         try:
             if cfg.security == SSL:
                 self.smtp = smtplib.SMTP_SSL(

@@ -40,6 +40,11 @@ class SmtpNotConfigured(SmtpError):
     """No SMTP settings to send with (no account settings, no host/login in the settings)."""
 
 
+class SmtpRelayNotAllowed(SmtpNotConfigured):
+    """The host and port are not among the relays the portal's operator allows: no connection
+    was attempted (apps.smtp.relays)."""
+
+
 class SmtpConnectError(SmtpError):
     """The server could not be reached, refused the connection, or hung up."""
 

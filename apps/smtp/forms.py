@@ -8,6 +8,7 @@ from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from . import relays
 from .models import SmtpSettings
 
 # A host name (letters, digits, hyphens, dots; IDNA allowed) or an IPv4 / bracket-less IPv6.
@@ -122,6 +123,10 @@ class SmtpSettingsForm(BootstrapMixin, forms.Form):
             if has_password
             else _("Stored encrypted and never shown again.")
         )
+        allowed = relays.allowed_relays_text()
+        self.fields["host"].help_text = _("Servers this portal allows: %(allowed)s.") % {
+            "allowed": allowed
+        }
         self.style_fields()
 
     def clean_host(self):
@@ -143,6 +148,14 @@ class SmtpSettingsForm(BootstrapMixin, forms.Form):
                 "password", _("Enter the password of %(mailbox)s.") % {"mailbox": mailbox}
             )
         port, security = data.get("port"), data.get("security")
+        host = data.get("host")
+        if host and port and not relays.relay_is_allowed(host, port):
+            # Refused here, before any connection: no port scans through this form.
+            self.add_error(
+                "host",
+                _("This portal connects only to %(allowed)s; %(where)s is not allowed.")
+                % {"allowed": relays.allowed_relays_text(), "where": f"{host}:{port}"},
+            )
         if port == 465 and security and security != SmtpSettings.Security.SSL:
             self.add_error("security", _("Port 465 is SSL/TLS from the start: choose SSL/TLS."))
         if port in (25, 587) and security == SmtpSettings.Security.SSL:

@@ -3,7 +3,6 @@ the portal's notifications (through :class:`apps.smtp.backend.PlatformSMTPBacken
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -22,8 +21,15 @@ from apps.core.models import AuditEntry
 
 from .backend import PlatformSMTPBackend
 from .client import SmtpClient
-from .errors import SmtpError, SmtpNotConfigured, SmtpRecipientsRefused
+from .errors import (
+    SmtpAuthError,
+    SmtpError,
+    SmtpNotConfigured,
+    SmtpRecipientsRefused,
+    SmtpTlsError,
+)
 from .models import OutboundMail, SmtpSettings
+from .relays import relay_check
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +83,7 @@ def smtp_settings_save(
     The settings are local (the platform has no API for them), so this cannot be refused by the
     platform; the audit entry records what changed, never the password.
     """
+    relay_check(host, port)  # the form refuses it first; no other caller may store one either
     detail = {
         "host": host,
         "port": port,
@@ -122,11 +129,14 @@ def smtp_connection_test(*, account: PlatformAccount, user) -> ConnectionTest:
     """Connect, greet, set up TLS and log in with the saved settings; keep the server's answers."""
     smtp = _settings_or_refuse(account)
     client = SmtpClient(smtp.config())
+    refused = None  # the server's answer when it refused (not when it could not be reached)
     try:
         client.connect()
         login = client.login()
     except SmtpError as exc:
         ok, message = False, str(exc)
+        if isinstance(exc, SmtpAuthError | SmtpTlsError) and exc.code:
+            refused = str(exc.code)
     else:
         ok = True
         message = _("Connected to %(where)s and logged in as %(mailbox)s: %(code)s %(reply)s") % {
@@ -150,7 +160,15 @@ def smtp_connection_test(*, account: PlatformAccount, user) -> ConnectionTest:
         user=user,
         action="smtp.connection.test",
         target=smtp.mailbox,
-        outcome=AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,
+        # A refused password is the server's answer, not an unreachable platform.
+        outcome=(
+            AuditEntry.Outcome.OK
+            if ok
+            else AuditEntry.Outcome.REFUSED
+            if refused
+            else AuditEntry.Outcome.FAILED
+        ),
+        platform_status=refused or "",
         message=message,
     )
     return ConnectionTest(ok=ok, message=message, transcript=transcript)
@@ -218,15 +236,22 @@ def smtp_send_test(
         message = EmailMessage(subject, body, from_email=smtp.from_address, to=to)
     if attachment:
         message.attach(attachment.name, attachment.content, attachment.content_type)
-    with contextlib.suppress(SmtpError):  # the outcome is recorded on the mail
+    login_refused = False
+    try:
         _deliver(mail, message, PlatformSMTPBackend(account=account))
+    except SmtpAuthError:
+        login_refused = True  # recorded on the mail; the server refused, it was reachable
+    except SmtpError:
+        pass  # the outcome is recorded on the mail
     record(
         account=account,
         user=user,
         action="smtp.mail.test",
         target=", ".join(to),
         detail={"subject": subject, "status": mail.status, "queue_id": mail.queue_id},
-        outcome={
+        outcome=AuditEntry.Outcome.REFUSED
+        if login_refused
+        else {
             OutboundMail.Status.SENT: AuditEntry.Outcome.OK,
             OutboundMail.Status.PARTIAL: AuditEntry.Outcome.OK,
             OutboundMail.Status.REJECTED: AuditEntry.Outcome.REFUSED,

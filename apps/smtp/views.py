@@ -17,6 +17,7 @@ from .filters import OutboundMailFilter
 from .forms import SendTestForm, SmtpSettingsForm
 from .models import OutboundMail, SmtpSettings
 from .tables import OutboundMailTable
+from .trial import smtp_settings_try
 
 
 def _role(request) -> str:
@@ -76,6 +77,15 @@ def settings_view(request):
     form = SmtpSettingsForm(
         request.POST or None, initial=initial, mailboxes=mailboxes, stored_mailbox=stored
     )
+    trial = None
+    if request.method == "POST" and form.is_valid() and "test" in request.POST:
+        # Settings that do not work are not saved (apps/smtp/trial.py).
+        trial = smtp_settings_try(account=request.account, **form.cleaned_data)
+        if not trial.ok:
+            form.add_error(
+                None,
+                _("Not saved: the connection test failed. %(reason)s") % {"reason": trial.message},
+            )
     if request.method == "POST" and form.is_valid():
         try:
             services.smtp_settings_save(

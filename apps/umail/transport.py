@@ -12,7 +12,6 @@ import base64
 import hashlib
 import logging
 import random
-import re
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -31,19 +30,14 @@ from .errors import (
     RateLimited,
     UmailError,
 )
+from .redaction import redact, scrub_exception_chain
 
 logger = logging.getLogger("apps.umail")
 
 API_MODES = ("apinew", "api")
-_SECRET_PARAM = re.compile(r"(password|pwd)=[^&]*", re.IGNORECASE)
 # Error statuses the platform uses for a wrong username/password in the legacy API.
 _AUTH_STATUSES = {"auth_error", "login_error", "user_error", "auth_failed"}
 _RATE_LIMIT_STATUSES = {"rate_limit", "too_many_requests", "over_limit"}
-
-
-def redact(text: str) -> str:
-    """Remove password values from a URL or form body before it reaches a log."""
-    return _SECRET_PARAM.sub(r"\1=***", text)
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
@@ -144,14 +138,18 @@ class Transport:
             response = self.session.request(method, url, **kwargs)
         except requests.Timeout as exc:
             self._log(method, url, "timeout", started)
+            never_sent = _never_sent(exc)
+            scrub_exception_chain(exc)  # its messages repeat the URL (legacy: password=md5)
             raise PlatformTimeout(
-                "The platform did not answer in time.", never_sent=_never_sent(exc)
+                "The platform did not answer in time.", never_sent=never_sent
             ) from exc
         except requests.RequestException as exc:
             self._log(method, url, type(exc).__name__, started)
+            never_sent = _never_sent(exc)
+            scrub_exception_chain(exc)
             raise PlatformUnavailable(
                 f"The platform could not be reached ({type(exc).__name__}).",
-                never_sent=_never_sent(exc),
+                never_sent=never_sent,
             ) from exc
         self._log(method, response.url or url, response.status_code, started)
         return response

@@ -4,9 +4,11 @@ Values come from the environment (django-environ); `.env` at the project root is
 dev/test/prod only change defaults; prod differs from the others by environment values alone.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -61,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",
+    "csp",
     "apps.core",
     "apps.umail",
     "apps.accounts",
@@ -80,6 +84,8 @@ MIDDLEWARE = [
     "apps.ops.middleware.RequestIdMiddleware",
     "apps.ops.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +98,12 @@ MIDDLEWARE = [
     "apps.core.middleware.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.accounts.middleware.CurrentAccountMiddleware",
+    # Ends sessions whose platform password changed; renews (slides) the others.
+    "apps.accounts.sessions.SessionCredentialsMiddleware",
+    # Refuses requests over their view's size limit before anything (CSRF included) reads them.
+    "apps.core.uploads.UploadLimitMiddleware",
+    # Last: turns a sign-in that django-axes locked out into the "too many failed sign-ins" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -106,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.current_account",
                 "apps.core.navigation.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -115,12 +128,40 @@ TEMPLATES = [
 # Authentication: marketers sign in through the platform; staff through Django's own backend.
 # ------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/client address before any password is checked.
+    "apps.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Repeated failed sign-ins lock out a username (and, more loosely, an IP) for the window.
+# The client address behind a proxy: X-Forwarded-For is believed only from these addresses or
+# networks (comma-separated, e.g. "10.0.0.2,172.18.0.0/16"); otherwise REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+# Sign-in lockout (django-axes, apps.accounts.lockout) on every sign-in: the platform's, the team
+# members' and /admin/. A username is locked for one client address after this many failures from
+# it; a client address after SIGNIN_MAX_FAILURES_PER_IP failures across usernames. The lock ends
+# SIGNIN_THROTTLE_WINDOW_SECONDS after the last failure.
 SIGNIN_THROTTLE_WINDOW_SECONDS = env.int("SIGNIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
 SIGNIN_MAX_FAILURES_PER_USERNAME = env.int("SIGNIN_MAX_FAILURES_PER_USERNAME", default=5)
 SIGNIN_MAX_FAILURES_PER_IP = env.int("SIGNIN_MAX_FAILURES_PER_IP", default=20)
+AXES_ENABLED = True
+AXES_HANDLER = "apps.accounts.lockout.SignInLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = SIGNIN_MAX_FAILURES_PER_USERNAME
+AXES_COOLOFF_TIME = timedelta(seconds=SIGNIN_THROTTLE_WINDOW_SECONDS)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.client_address"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+AXES_DISABLE_ACCESS_LOG = True  # axes keeps only the failures that count towards a lock
+# Its admin pages are untranslated: operators list and lift locks with axes' commands
+# (axes_list_attempts, axes_reset_username, axes_reset_ip; docs/OPERATIONS.md).
+AXES_ENABLE_ADMIN = False
+# Sessions: SESSION_LIFETIME_SECONDS of inactivity end a session (sliding: requests renew it, at
+# most once every SESSION_RENEW_SECONDS so that pages do not write the session each time). A
+# session also ends when the platform password it was opened with changes
+# (apps.accounts.sessions).
+SESSION_COOKIE_AGE = env.int("SESSION_LIFETIME_SECONDS", default=12 * 60 * 60)
+SESSION_RENEW_SECONDS = env.int("SESSION_RENEW_SECONDS", default=5 * 60)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:overview"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -140,6 +181,15 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
+# Request size limits (apps/core/uploads.py, docs/OPERATIONS.md): a POST may carry at most
+# UPLOAD_MAX_REQUEST_BYTES unless its view allows more (the contact import: its file limit plus
+# 1 MB); form fields without files at most DATA_UPLOAD_MAX_MEMORY_SIZE; files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file instead of memory.
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+CONTACTS_IMPORT_MAX_BYTES = env.int("CONTACTS_IMPORT_MAX_BYTES", default=300 * 1024 * 1024)
+
 DJANGO_TABLES2_TEMPLATE = "django_tables2/edmportal.html"  # bootstrap5-responsive, leaner rows
 
 # ------------------------------------------------------------------------------
@@ -150,6 +200,27 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every page: scripts only from the portal's own static
+# files or with this request's nonce, never inline handlers or eval; nothing from other
+# origins. The template preview frame sends its own stricter policy (mailtemplates.views).
+# Styles allow inline style attributes (Bootstrap markup, htmx's indicator styles): they run no
+# code. docs/SECURITY.md, "Content-Security-Policy".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "script-src-attr": [NONE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 # Platform passwords are encrypted at rest with this Fernet key (32 url-safe base64 bytes).
 # Several keys, comma-separated, allow rotation: the first encrypts, all decrypt.
@@ -182,6 +253,10 @@ UMAIL_DKIM_PUBLIC_KEY = env(
 # §10 SMTP relay for transactional mail (apps.smtp): defaults of the per-account settings form.
 UMAIL_SMTP_HOST = env("UMAIL_SMTP_HOST", default="smtp.bestedm.org")
 UMAIL_SMTP_PORT = env.int("UMAIL_SMTP_PORT", default=25)
+# The only SMTP relays the portal connects to (comma-separated host:port; apps/smtp/relays.py).
+# Empty: the platform's relay, UMAIL_SMTP_HOST:UMAIL_SMTP_PORT. Add e.g. smtp.bestedm.org:465,
+# smtp.bestedm.org:587 to offer TLS ports.
+SMTP_ALLOWED_RELAYS = env.list("EDMPORTAL_SMTP_ALLOWED_RELAYS", default=[])
 UMAIL_SMTP_TIMEOUT = env.float("UMAIL_SMTP_TIMEOUT", default=20.0)
 UMAIL_SMTP_VERIFY_CERTIFICATE = env.bool("UMAIL_SMTP_VERIFY_CERTIFICATE", default=True)
 # Django's own mail goes through the platform: as this platform account's SMTP settings, or with
@@ -194,8 +269,6 @@ QUOTA_LOW_PERCENT = env.int("EDMPORTAL_QUOTA_LOW_PERCENT", default=10)
 # Limits and cadences of the sections (read by the apps as settings.X, never with defaults there).
 # §6.2: add-task calls the platform allows per account and hour.
 UMAIL_ADD_TASK_LIMIT = env.int("UMAIL_ADD_TASK_LIMIT", default=100)
-# Contacts: the largest import file accepted (streamed to disk while uploading).
-CONTACTS_IMPORT_MAX_BYTES = env.int("CONTACTS_IMPORT_MAX_BYTES", default=300 * 1024 * 1024)
 # Templates: §5.3 content-check polling (first gap, longest gap, give up after) in seconds, and
 # attachment limits per upload.
 MAILTEMPLATES_POLL_BASE_SECONDS = env.float("MAILTEMPLATES_POLL_BASE_SECONDS", default=1.0)
@@ -288,7 +361,11 @@ LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "apps.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "apps.ops.logging.RequestIdFilter"},
+        # Credentials (password=…, Basic …) out of messages and tracebacks, chains included.
+        "redact": {"()": "apps.ops.logging.RedactFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "apps.ops.logging.JsonFormatter"},
@@ -297,11 +374,12 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["redact", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    # axes reports every sign-in at INFO; its warnings (failures, lockouts) stay.
+    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # ------------------------------------------------------------------------------
@@ -312,6 +390,9 @@ OPS_HEARTBEAT_SECONDS = env.int("OPS_HEARTBEAT_SECONDS", default=60)
 # /healthz asks the platform root with this timeout and reuses the answer for this long, so
 # load-balancer probes from many web processes do not hammer the platform.
 OPS_HEALTH_PLATFORM_TIMEOUT = env.float("OPS_HEALTH_PLATFORM_TIMEOUT", default=2.0)
+# /healthz shows strangers its status only; staff, or a caller sending this token
+# (X-Health-Token or Authorization: Bearer), also see each check's details. Empty: staff only.
+OPS_HEALTH_TOKEN = env("OPS_HEALTH_TOKEN", default="")
 OPS_HEALTH_PLATFORM_CACHE_SECONDS = env.int("OPS_HEALTH_PLATFORM_CACHE_SECONDS", default=30)
 # A resync pauses between platform calls to stay under the platform's rate limit.
 OPS_RESYNC_PAUSE_SECONDS = env.float("OPS_RESYNC_PAUSE_SECONDS", default=0.5)

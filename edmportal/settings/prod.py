@@ -42,14 +42,21 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+# HSTS is on by default (a year): once a browser has seen it, it refuses plain HTTP to this host.
+# Opt out with DJANGO_SECURE_HSTS_SECONDS=0 while HTTPS is not yet working for the host (e.g. a
+# first deployment behind a proxy without a certificate); see docs/OPERATIONS.md.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# Each of these is a deliberate, documented choice of the operator; the checks that would ask
+# for it anyway are silenced only while it is off.
+SILENCED_SYSTEM_CHECKS = []
 if not SECURE_HSTS_SECONDS:
-    # HSTS is opt-in: once browsers have seen it they refuse plain HTTP for that long, so it is
-    # switched on deliberately (DJANGO_SECURE_HSTS_SECONDS) once HTTPS is known to work. Until
-    # then, that deliberate choice silences the check that would ask for it.
-    SILENCED_SYSTEM_CHECKS = ["security.W004"]
+    SILENCED_SYSTEM_CHECKS.append("security.W004")
+if not SECURE_HSTS_INCLUDE_SUBDOMAINS:  # subdomains may serve plain HTTP
+    SILENCED_SYSTEM_CHECKS.append("security.W005")
+if not SECURE_HSTS_PRELOAD:  # preloading is hard to undo: the domain owner decides
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # ------------------------------------------------------------------------------
 # Database: persistent connections, checked before reuse (the database may have restarted).

@@ -5,7 +5,8 @@
 (function () {
   "use strict";
 
-  var COLOURS = ["#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d"];
+  // The brand teal first, then colours that stay apart for colour-blind readers.
+  var COLOURS = ["#0f766e", "#d97706", "#2563eb", "#db2777", "#7c3aed", "#65a30d", "#6b7280"];
 
   function data(canvas) {
     var source = document.getElementById(canvas.getAttribute("data-source"));
@@ -35,12 +36,28 @@
     var s = d.series;
     var keys = ["open_unique", "open_total", "click_unique", "click_total"];
     var datasets = [];
+    var timed = Array.isArray(d.hours) && d.hours.length === d.labels.length;
+    // Under two hours of points the axis counts minutes, else hours.
+    var inMinutes = timed && d.hours.length && d.hours[d.hours.length - 1] < 2;
+    var unit = inMinutes ? "minutes" : "hours";
     keys.forEach(function (key, i) {
       if (canvas.hasAttribute("data-label-" + key)) {
-        datasets.push({ label: label(canvas, key), data: s[key], borderColor: COLOURS[i], backgroundColor: COLOURS[i], tension: 0.2, pointRadius: 2, stepped: false });
+        var values = timed ? s[key].map(function (y, j) { return { x: inMinutes ? d.hours[j] * 60 : d.hours[j], y: y }; }) : s[key];
+        datasets.push({ label: label(canvas, key), data: values, borderColor: COLOURS[i], backgroundColor: COLOURS[i], cubicInterpolationMode: "monotone", pointRadius: d.labels.length > 60 ? 0 : 2, borderWidth: 2, borderDash: key.indexOf("total") >= 0 ? [6, 4] : [] });
       }
     });
-    return { type: "line", data: { labels: d.labels, datasets: datasets }, options: { scales: { y: { beginAtZero: true } } } };
+    if (!timed) {
+      return { type: "line", data: { labels: d.labels, datasets: datasets }, options: { scales: { y: { beginAtZero: true } } } };
+    }
+    // A linear axis in hours since the first point: points sit at their real time.
+    return {
+      type: "line",
+      data: { datasets: datasets },
+      options: {
+        scales: { x: { type: "linear", min: 0, title: { display: true, text: label(canvas, unit) } }, y: { beginAtZero: true, ticks: { precision: 0 } } },
+        plugins: { tooltip: { callbacks: { title: function (items) { return items.length ? d.labels[items[0].dataIndex] : ""; } } } }
+      }
+    };
   }
 
   function compare(canvas, d) {

@@ -90,3 +90,29 @@ def test_overview_follows_the_platform_and_survives_its_outage(page, portal, san
     expect(page.get_by_role("heading", level=1)).to_have_text("Account overview")
     expect(page.get_by_test_id("qty-available")).to_have_text("1,500")
     screenshot(page, "overview-platform-down")
+
+
+def test_pages_run_under_the_content_security_policy(page, portal):
+    """Chromium enforces the CSP: no page's script, style or frame is refused, and htmx,
+    Bootstrap, Chart.js and CodeMirror still work (the menu, the live parts, the editor)."""
+    violations = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    page.on("pageerror", lambda exc: violations.append(str(exc)))
+    sign_in(page, portal)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account overview")
+    for path in ("/contacts/", "/templates/new/", "/campaigns/", "/analytics/", "/smtp/"):
+        page.goto(f"{portal}{path}")
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{portal}/templates/new/")
+    expect(page.locator(".CodeMirror").first).to_be_visible()  # CodeMirror ran
+    assert violations == []
+
+
+def test_a_locked_out_sign_in_says_so_in_the_browser(page, portal):
+    for _ in range(5):
+        sign_in(page, portal, password="not-the-password")
+    sign_in(page, portal)  # the right password, from the same client: locked for now
+    expect(page.get_by_role("alert")).to_contain_text("Too many failed sign-ins")

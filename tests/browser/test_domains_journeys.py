@@ -123,4 +123,4 @@ def test_agent_switches_sub_account(page, portal, sandbox):
     expect(table).not_to_contain_text("shop-b.cn")
     # Every switch is on the Activity page.
     nav(page, "Activity")
-    expect(page.get_by_role("main")).to_contain_text("accounts.scope.switch")
+    expect(page.get_by_test_id("audit-table")).to_contain_text("Switched sub-account")

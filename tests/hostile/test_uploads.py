@@ -113,6 +113,9 @@ def test_bad_import_files_are_refused_clearly(lists, fresh_sandbox, settings, ca
     body = response.content.decode()
     assert message in body, body[:3000]
     assert "Traceback" not in body
+    # Regression: an unreadable .xlsx showed the stored file's path on the server.
+    for server_path in (str(settings.MEDIA_ROOT), str(settings.BASE_DIR), "/tmp/"):
+        assert server_path not in body, server_path
     assert not ImportJob.objects.filter(account=account).exists()
     assert _import_files(account) == before  # nothing stored
     assert _sent(fresh_sandbox) == []

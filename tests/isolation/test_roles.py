@@ -44,7 +44,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "contacts:lists-refresh": (V, V),
     "contacts:addresses": (V, V),
     "contacts:imports": (V, V),
-    "contacts:import-detail": (V, V),
+    "contacts:import-detail": (V, E),  # watching for all, the column mapping (POST) for editors
     "contacts:import-progress": (V, V),
     "contacts:import-rejects": (V, V),
     "contacts:list-detail": (V, V),
@@ -105,7 +105,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "analytics:hygiene": (V, V),
     "analytics:hygiene-run": (V, V),
     "analytics:report": (V, V),
-    "analytics:campaign-numbers": (V, V),
+    "analytics:live-numbers": (V, V),
+    "analytics:live-variants": (V, V),
     "analytics:report-refresh": (V, V),
     "analytics:failures": (V, V),
     "analytics:tracked": (V, V),

@@ -1,8 +1,9 @@
-"""Access at the front door, for the summary table: sign-in throttling per username and per IP
-(the right password is refused too once locked, without asking the platform), session keys
-rotated on sign-in and sign-out, and the platform password stored encrypted.
+"""Access at the front door, for the summary table: sign-in lockout per username + client
+address and per client address (the right password is refused too once locked, without asking
+the platform; another client is not locked out), session keys rotated on sign-in and sign-out,
+and the platform password stored encrypted.
 
-The behaviour is the accounts section's (apps/accounts/throttle.py, tests there in detail);
+The behaviour is the accounts section's (apps/accounts/lockout.py, tests there in detail);
 these run it end to end through the pages against the sandbox.
 """
 
@@ -31,16 +32,18 @@ def login_calls(sandbox) -> int:
 
 
 @pytest.mark.reliability("isolation", area="sign-in")
-@pytest.mark.parametrize("case", ["throttled per username"])
+@pytest.mark.parametrize("case", ["throttled per username and client address"])
 def test_a_username_is_locked_after_repeated_failures(fresh_sandbox, case):
     client = Client()
     for n in range(settings.SIGNIN_MAX_FAILURES_PER_USERNAME):
-        assert sign_in(client, password=f"guess-{n}", ip=f"203.0.113.{n}").status_code == 401
+        assert sign_in(client, password=f"guess-{n}", ip="203.0.113.5").status_code == 401
     before = login_calls(fresh_sandbox)
-    locked = sign_in(client, ip="203.0.113.200")  # the right password, from elsewhere
+    locked = sign_in(client, ip="203.0.113.5")  # the right password, from the same client
     assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
     assert login_calls(fresh_sandbox) == before  # the platform was not even asked
     assert not PlatformAccount.objects.exists()
+    # Another client's sign-in to the same username is not locked out by those failures.
+    assert sign_in(Client(), ip="203.0.113.200").status_code == 302
 
 
 @pytest.mark.reliability("isolation", area="sign-in")

@@ -14,6 +14,7 @@ EXEMPT = {
     "accounts:login": "anonymous sign-in page",
     "accounts:team-login": "anonymous sign-in page",
     "accounts:logout": "ends the session; nothing to name",
+    "favicon": "a redirect to the brand's static icon; no data",
 }
 ADMIN = "admin"  # staff only (tested apart: a signed-in non-staff user never gets in)
 
@@ -59,6 +60,7 @@ ID_LESS = {
     "analytics:refresh",
     "analytics:day-failures",
     "analytics:hygiene",
+    "analytics:live-variants",  # campaign ids in the query string, filtered by account
     "domains:index",
     "domains:refresh",
     "domains:add",

@@ -17,6 +17,8 @@ FAST_FAILOVER = {
     "OPS_JOB_LEASE_SECONDS": 4,
     "OPS_HEARTBEAT_SECONDS": 2,
     "DJANGO_LOG_LEVEL": "INFO",
+    # /healthz shows its checks' details only to staff or with this token.
+    "OPS_HEALTH_TOKEN": "topology-health-token",
 }
 
 

@@ -43,7 +43,7 @@ def test_beat_and_the_workers_keep_the_scheduler_healthy(topology):
     browser = topology.browser()
 
     def scheduler_ok():
-        body = browser.get("/healthz").json()
+        body = browser.get("/healthz", headers={"X-Health-Token": "topology-health-token"}).json()
         return body if body["checks"]["scheduler"]["status"] == "ok" else None
 
     body = wait_until(scheduler_ok, timeout=30, interval=0.5)

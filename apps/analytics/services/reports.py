@@ -144,6 +144,7 @@ def _sync_one(client, report: CampaignReport, day_rows: dict, counts: SyncCounts
     now = timezone.now()
     fetched_before = report.stats_synced_at is not None or report.tracking_synced_at is not None
     before = _numbers(report) if fetched_before else None
+    last_moved = None
     if not _started(campaign) or campaign.local_state != campaign.LocalState.ACTIVE:
         counts.skipped += 1
     else:
@@ -171,6 +172,14 @@ def _sync_one(client, report: CampaignReport, day_rows: dict, counts: SyncCounts
         counts.reports += 1
         if _add_point(report, before):
             counts.points += 1
+            last_moved = now
+        else:
+            last_moved = (
+                TrackingPoint.objects.filter(report=report)
+                .order_by("-taken_at")
+                .values_list("taken_at", flat=True)
+                .first()
+            )
     newly_ended = campaign_ended(campaign) and report.seen_status != campaign.status
     report.seen_status = campaign.status
     report.seen_send_count = campaign.send_count
@@ -179,7 +188,7 @@ def _sync_one(client, report: CampaignReport, day_rows: dict, counts: SyncCounts
     report.failures = 0
     report.last_error = ""
     report.last_error_at = None
-    following = schedule(campaign, now)
+    following = schedule(campaign, now, last_moved=last_moved)
     report.final = following is None
     report.next_sync_at = following or now
     report.save()

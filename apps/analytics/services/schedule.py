@@ -8,10 +8,11 @@ import random
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .. import cadence
 from ..models import (
     CampaignReport,
 )
-from ._common import FOLLOW_DAYS, MAX_BACKOFF
+from ._common import MAX_BACKOFF
 
 # -- which campaigns, and when --------------------------------------------------------------------
 
@@ -64,35 +65,10 @@ def campaign_ended(campaign) -> bool:
     return campaign.is_finished or (campaign.is_cancelled and _started(campaign))
 
 
-def schedule(campaign, now: dt.datetime) -> dt.datetime | None:
-    """When to look at a synced campaign again (None: nothing can change any more)."""
-    from apps.campaigns.models import Campaign
-
-    if campaign.local_state == Campaign.LocalState.DELETED:
-        return None
-    if campaign.is_cancelled and not _started(campaign):
-        return None
-    if not _started(campaign):
-        # Waiting or on hold: the campaign mirror's change of status makes it due earlier.
-        return now + dt.timedelta(minutes=30)
-    if campaign.is_sending:
-        return now + dt.timedelta(minutes=1)
-    if not campaign_ended(campaign):  # paused, or a code the portal does not know
-        return now + dt.timedelta(minutes=10)
-    if not campaign.track_status:
-        return None  # §2.4 is final once the sending has ended
-    age = now - (campaign.time_end or now)
-    if age >= dt.timedelta(days=FOLLOW_DAYS):
-        return None
-    if age < dt.timedelta(hours=1):
-        step = dt.timedelta(minutes=2)
-    elif age < dt.timedelta(days=1):
-        step = dt.timedelta(minutes=15)
-    elif age < dt.timedelta(days=3):
-        step = dt.timedelta(hours=1)
-    else:
-        step = dt.timedelta(hours=6)
-    return now + step
+def schedule(campaign, now: dt.datetime, *, last_moved=None) -> dt.datetime | None:
+    """When to look at a synced campaign again (None: nothing can change any more); the
+    adaptive cadence lives in `cadence.next_look`."""
+    return cadence.next_look(campaign, now, last_moved=last_moved)
 
 
 def backoff(failures: int, now: dt.datetime) -> dt.datetime:

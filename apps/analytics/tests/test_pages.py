@@ -74,7 +74,7 @@ def test_report_page_shows_the_platforms_numbers(demo, demo_account, fresh_sandb
     assert by_testid(body, "open-total") == over.findtext("open_total")
     assert by_testid(body, "click-unique") == over.findtext("click_unique")
     assert by_testid(body, "open-rate") == over.findtext("open_ratio").replace("%", " %")
-    assert "Statistics synced with the platform" in body
+    assert "Numbers from the platform" in body
     for link in over.findall("link_statistic/link"):
         assert link.findtext("link") in body
     # One sync so far: the chart says why it is not drawn yet; after growth it is drawn.

@@ -185,11 +185,16 @@ def campaign_reconcile(*, campaign_id: int) -> Campaign | None:
     )
     for task in found:
         try:
+            # Linked and filled from the task in one commit: nobody sees it active half-made.
             with transaction.atomic():
                 updated = Campaign.objects.filter(pk=campaign.pk, local_state=S.UNCONFIRMED).update(
                     platform_id=task.id, local_state=S.ACTIVE, submit_error="",
                     next_reconcile_at=None,
                 )  # fmt: skip
+                if updated:
+                    campaign.refresh_from_db()
+                    _apply_task(campaign, task)
+                    campaign.save()
         except IntegrityError:
             continue  # another campaign holds it
         if updated:
@@ -200,9 +205,6 @@ def campaign_reconcile(*, campaign_id: int) -> Campaign | None:
                 target=f"task {task.id}: {campaign.display_name}",
                 message=_("The platform had created it although its reply was lost."),
             )
-            campaign.refresh_from_db()
-            _apply_task(campaign, task)
-            campaign.save()
         return campaign
     _reschedule(campaign, None)
     return campaign

@@ -145,7 +145,12 @@ def import_validate(*, job_id: int) -> ImportJob | None:
         )
     except (importing.ImportFileError, OSError, UnicodeDecodeError) as exc:
         _remove(str(converted))
-        ImportJob.fail(job.pk, exc)
+        # An OSError names the server's path: shown to nobody (logged for operators).
+        error = str(exc)
+        if isinstance(exc, OSError):
+            logger.warning("import %s: %s", job.pk, exc)
+            error = _("The stored file could not be read. Please upload it again.")
+        ImportJob.fail(job.pk, error)
         return ImportJob.objects.get(pk=job.pk)
     fields = dict(
         rows_total=result.total,

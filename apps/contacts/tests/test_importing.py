@@ -200,3 +200,22 @@ def test_all_invalid(tmp_path):
     _, result, lines, rejected = run(tmp_path, path, mapping=["address"])
     assert (result.total, result.good, result.invalid) == (2, 0, 2)
     assert lines == [] and len(rejected) == 2
+
+
+def test_an_unreadable_xlsx_names_no_server_path(tmp_path, monkeypatch):
+    """Regression: the message repeated the library's error, which names the stored file."""
+    import openpyxl
+
+    from .factories import xlsx_bytes
+
+    path = tmp_path / "stored-upload.xlsx"
+    path.write_bytes(xlsx_bytes([["email"], ["a@example.com"]]))
+
+    def unreadable(filename, **kwargs):
+        raise OSError(13, "Permission denied", str(filename))
+
+    monkeypatch.setattr(openpyxl, "load_workbook", unreadable)
+    with pytest.raises(ImportFileError) as caught:
+        sniff(path)
+    assert "cannot be read" in str(caught.value)
+    assert str(tmp_path) not in str(caught.value) and "stored-upload" not in str(caught.value)

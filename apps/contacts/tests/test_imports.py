@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import connection
 from django.urls import reverse
 
@@ -279,3 +280,61 @@ def test_import_interrupted_by_a_worker_restart_completes(fresh_sandbox, tmp_pat
     assert not job.stored_file and not Path(job.converted_file or "/nonexistent").exists()
     found = services.address_page(account=account, list_id=501, keyword="user5001@example.com")
     assert found.addresses[0].fullname == NAMES_TRADITIONAL[5001 % len(NAMES_TRADITIONAL)]
+
+
+@pytest.mark.django_db
+def test_a_viewer_cannot_change_an_imports_column_mapping(client, demo_client, fresh_sandbox):
+    """Regression: the import page's mapping form required a sign-in only."""
+    from django.contrib.auth import get_user_model
+
+    from apps.accounts.models import Membership
+
+    demo_client.get(url("index"))
+    upload(demo_client, 502, csv_text(3).encode(), "list.csv")
+    job = ImportJob.objects.get()
+    viewer = get_user_model().objects.create(username="watcher")
+    Membership.objects.create(user=viewer, account=job.account, role=Membership.Role.VIEWER)
+    client.force_login(viewer)
+    assert client.get(url("import-detail", job.pk)).status_code == 200  # watching is fine
+    mapping = ["fullname", "address", "", ""]
+    response = client.post(
+        url("import-detail", job.pk), {f"col_{i}": m for i, m in enumerate(mapping)}
+    )
+    assert response.status_code == 403
+    job.refresh_from_db()
+    assert job.mapping == ["address", "fullname", "phone", "area"]
+    assert job.state == ImportJob.State.UPLOADED
+
+
+class _SpyHandler(TemporaryFileUploadHandler):
+    """Django's handler that stores files on disk, counting what reaches it."""
+
+    received: list[int] = []
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received.append(len(raw_data))
+        return super().receive_data_chunk(raw_data, start)
+
+
+@pytest.mark.django_db
+def test_an_import_file_over_its_limit_is_refused_while_streaming(
+    demo_client, settings, sandbox, monkeypatch
+):
+    """Under the request limit but over the per-file limit: the counting handler stops the file
+    as it streams in; nothing past the limit reaches the disk, no job is created."""
+    from apps.contacts import views
+    from apps.core.uploads import UploadLimits
+
+    assert views.import_upload_view.upload_limits.file_bytes == settings.CONTACTS_IMPORT_MAX_BYTES
+    settings.FILE_UPLOAD_HANDLERS = ["apps.contacts.tests.test_imports._SpyHandler"]
+    _SpyHandler.received = []
+    monkeypatch.setattr(views.import_upload_view, "upload_limits", UploadLimits(8 << 20, 1 << 20))
+    demo_client.get(url("index"))
+    content = b"someone@example.com\n" * ((3 << 20) // 20)  # 3 MB
+    response = demo_client.post(
+        url("import-upload", 502), {"file": SimpleUploadedFile("big.csv", content)}
+    )
+    assert response.status_code == 413
+    assert "at most 1.0" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert 0 < sum(_SpyHandler.received) <= 1 << 20

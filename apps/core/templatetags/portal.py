@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from ..help import TERMS
 from ..messages import stored_error_message
+from ..platform_text import platform_text_html
 
 register = template.Library()
 
@@ -59,3 +60,10 @@ def td_attrs(column):
             cached = column.attrs["td"].as_html()
         column._portal_td_attrs = cached
     return column.attrs["td"].as_html() if cached is False else cached
+
+
+@register.filter
+def platform_text(value) -> str:
+    """A sentence of the platform (Chinese free text) in the reader's language when the portal
+    knows it, the original in a tooltip; otherwise the original, labelled as the platform's."""
+    return platform_text_html(value)

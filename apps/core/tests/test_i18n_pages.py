@@ -208,6 +208,22 @@ def world(demo_client, demo_account, fresh_sandbox, tmp_path, settings):
     staff.force_login(
         get_user_model().objects.create(username="ops-staff", is_staff=True, is_superuser=True)
     )
+    # A team member's username locked out for the test client's address (127.0.0.1), and a
+    # request limit the "upload too large" visit exceeds.
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        username="portal:locked-colleague",
+        ip_address="127.0.0.1",
+        user_agent="<unknown>",
+        failures_since_start=settings.SIGNIN_MAX_FAILURES_PER_USERNAME,
+        attempt_time=timezone.now(),
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/login/team/",
+    )
+    settings.UPLOAD_MAX_REQUEST_BYTES = 2 << 20
     return {
         "clients": {
             "demo": demo_client,
@@ -252,6 +268,21 @@ def visits(ids: dict, language: str) -> list[Visit]:
             status=401,
         ),
         Visit("team sign-in", reverse("accounts:team-login"), who="anonymous"),
+        Visit(
+            "sign-in locked out",
+            reverse("accounts:team-login"),
+            who="anonymous",
+            method="post",
+            data={"username": "locked-colleague", "password": "wrong"},
+            status=429,
+        ),
+        Visit(
+            "upload too large",
+            reverse("mailtemplates:create"),
+            method="post",
+            data={"action": "import", "html": "x" * (3 << 20)},
+            status=413,
+        ),
         # Accounts and the layout
         Visit("overview", reverse("accounts:overview")),
         Visit("no account", reverse("accounts:overview"), who="lonely", status=403),
@@ -390,16 +421,21 @@ def visits(ids: dict, language: str) -> list[Visit]:
         # Analytics
         Visit("statistics", reverse("analytics:index")),
         Visit("report", reverse("analytics:report", args=[ids["reported"]])),
-        Visit(
-            "campaign numbers",
-            reverse("analytics:campaign-numbers", args=[ids["reported"]]),
-            htmx=True,
-        ),
         Visit("openers", reverse("analytics:detail", args=[ids["reported"], "opens"])),
         Visit("clickers", reverse("analytics:detail", args=[ids["reported"], "clicks"])),
         Visit(
             "detail status",
             reverse("analytics:detail-status", args=[ids["reported"], "opens"]),
+            htmx=True,
+        ),
+        Visit(
+            "live numbers",
+            reverse("analytics:live-numbers", args=[ids["reported"]]),
+            htmx=True,
+        ),
+        Visit(
+            "live variants",
+            reverse("analytics:live-variants") + f"?c={ids['reported']}&c={ids['sent']}",
             htmx=True,
         ),
         Visit("hygiene", reverse("analytics:hygiene")),
@@ -433,6 +469,7 @@ def visits(ids: dict, language: str) -> list[Visit]:
         Visit("resync", reverse("ops:resync")),
         Visit("resync jobs", reverse("ops:resync-jobs"), htmx=True),
         Visit("admin", "/admin/", who="staff"),
+        Visit("admin sign-in", "/admin/login/", who="anonymous"),
         *admin_visits(),
     ]
 

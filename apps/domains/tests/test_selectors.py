@@ -38,12 +38,15 @@ def test_dns_records_for_a_domain(settings):
     records = {r.key: r for r in required_records("news.example.com")}
     assert set(records) == {"spf", "dkim", "mx", "tracking"}
     assert records["spf"].value == "v=spf1 include:spf.mail.test ~all"
-    assert records["spf"].relative_host == "@"
-    assert records["dkim"].relative_host == "umail._domainkey"
+    # A sub-domain's records live in the zone of its registered domain (example.com).
+    assert records["spf"].relative_host == "news"
+    assert records["dkim"].relative_host == "umail._domainkey.news"
     assert records["dkim"].value.startswith("v=DKIM1; k=rsa; p=MIGf")
     assert (records["mx"].type, records["mx"].value, records["mx"].priority) == (
         "MX",
         "mx.mail.test",
         10,
     )
-    assert (records["tracking"].type, records["tracking"].relative_host) == ("CNAME", "edm")
+    assert (records["tracking"].type, records["tracking"].relative_host) == ("CNAME", "edm.news")
+    own = {r.key: r for r in required_records("shop.com.cn")}
+    assert own["spf"].relative_host == "@" and own["tracking"].relative_host == "edm"

@@ -9,6 +9,13 @@ from django.utils import timezone
 
 from apps.ops.models import Heartbeat
 
+TOKEN = "probe-token-123"
+
+
+@pytest.fixture(autouse=True)
+def _health_token(settings):
+    settings.OPS_HEALTH_TOKEN = TOKEN
+
 
 @pytest.fixture(autouse=True)
 def _no_cached_platform_answer():
@@ -20,7 +27,7 @@ def _no_cached_platform_answer():
 @pytest.mark.django_db
 def test_all_up_is_ok(client, sandbox, settings):
     Heartbeat.objects.create(name="beat", seen_at=timezone.now(), worker="w1@host")
-    response = client.get("/healthz")
+    response = client.get("/healthz", HTTP_X_HEALTH_TOKEN=TOKEN)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok", body
@@ -34,7 +41,7 @@ def test_all_up_is_ok(client, sandbox, settings):
 def test_platform_down_is_degraded_not_failed(client, settings):
     # The autouse fixture points the platform at a closed port.
     Heartbeat.objects.create(name="beat", seen_at=timezone.now())
-    response = client.get("/healthz")
+    response = client.get("/healthz", HTTP_X_HEALTH_TOKEN=TOKEN)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"
@@ -51,7 +58,7 @@ def test_a_platform_that_never_answers_costs_only_the_short_timeout(client, sett
     settings.UMAIL_PLATFORM_URL = f"http://127.0.0.1:{listener.getsockname()[1]}/"
     settings.OPS_HEALTH_PLATFORM_TIMEOUT = 0.5
     try:
-        response = client.get("/healthz")
+        response = client.get("/healthz", HTTP_X_HEALTH_TOKEN=TOKEN)
     finally:
         listener.close()
     platform = response.json()["checks"]["platform"]
@@ -83,7 +90,12 @@ def test_the_platform_answer_is_cached_between_probes(client, sandbox, settings)
     settings.UMAIL_PLATFORM_URL = f"http://127.0.0.1:{server.getsockname()[1]}/"
     try:
         for _ in range(3):
-            assert client.get("/healthz").json()["checks"]["platform"]["status"] == "ok"
+            assert (
+                client.get("/healthz", HTTP_X_HEALTH_TOKEN=TOKEN).json()["checks"]["platform"][
+                    "status"
+                ]
+                == "ok"
+            )
     finally:
         server.close()
     assert len(hits) == 1
@@ -91,7 +103,7 @@ def test_the_platform_answer_is_cached_between_probes(client, sandbox, settings)
 
 @pytest.mark.django_db
 def test_broker_down_fails_with_503(client, broker_down):
-    response = client.get("/healthz")
+    response = client.get("/healthz", HTTP_X_HEALTH_TOKEN=TOKEN)
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "fail"
@@ -105,7 +117,7 @@ def test_a_stale_scheduler_heartbeat_is_degraded(client, settings, sandbox):
     Heartbeat.objects.create(
         name="beat", seen_at=timezone.now() - timezone.timedelta(minutes=10), worker="w@h"
     )
-    body = client.get("/healthz").json()
+    body = client.get("/healthz", HTTP_X_HEALTH_TOKEN=TOKEN).json()
     assert body["status"] == "degraded"
     assert body["checks"]["scheduler"]["status"] == "degraded"
     assert "600 s ago" in body["checks"]["scheduler"]["detail"]
@@ -120,3 +132,33 @@ def test_healthz_answers_any_host_and_plain_http_in_production(client, settings,
     # Every other page still enforces both.
     assert client.get("/login/", HTTP_HOST="10.0.3.7:8000").status_code == 400
     assert client.get("/login/", HTTP_HOST="edm.example.com").status_code == 301
+
+
+@pytest.mark.django_db
+def test_strangers_get_the_status_only(client, settings, broker_down):
+    """Regression: /healthz told anyone the broker, the platform URL, the worker's host name and
+    exception details."""
+    settings.UMAIL_PLATFORM_URL = "http://platform.internal.example:8025/"
+    Heartbeat.objects.create(name="beat", seen_at=timezone.now(), worker="w1@secret-host")
+    for headers in ({}, {"HTTP_X_HEALTH_TOKEN": "wrong"}, {"HTTP_AUTHORIZATION": "Bearer no"}):
+        response = client.get("/healthz", **headers)
+        assert response.status_code == 503
+        assert response.json() == {"status": "fail"}
+        text = response.content.decode()
+        for secret in ("platform.internal", "secret-host", "redis", "Error", "broker"):
+            assert secret not in text
+
+
+@pytest.mark.django_db
+def test_staff_and_the_token_see_the_details(client, sandbox, settings):
+    from django.contrib.auth import get_user_model
+
+    assert "checks" in client.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").json()
+    settings.OPS_HEALTH_TOKEN = ""
+    assert "checks" not in client.get("/healthz", HTTP_X_HEALTH_TOKEN="").json()
+    marketer = get_user_model().objects.create_user("marketer", password="x-123456789")
+    client.force_login(marketer)
+    assert "checks" not in client.get("/healthz").json()
+    staff = get_user_model().objects.create_user("ops", password="x-123456789", is_staff=True)
+    client.force_login(staff)
+    assert set(client.get("/healthz").json()["checks"]) >= {"database", "broker"}

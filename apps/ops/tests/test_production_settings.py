@@ -62,6 +62,15 @@ def test_check_deploy_is_clean_with_hsts_switched_on():
     assert "no issues (0 silenced)" in result.stdout
 
 
+def test_hsts_is_on_by_default_and_can_be_switched_off():
+    code = "from django.conf import settings as s; print(s.SECURE_HSTS_SECONDS)"
+    assert manage("shell", "-c", code).stdout.split()[-1] == "31536000"
+    off = {"DJANGO_SECURE_HSTS_SECONDS": "0"}
+    assert manage("shell", "-c", code, env_overrides=off).stdout.split()[-1] == "0"
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=off)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
@@ -106,7 +115,7 @@ def test_production_values_come_from_the_environment():
     assert values["hosts"] == ["edm.example.com", ".example.org"]
     assert values["origins"] == ["https://edm.example.com", "https://*.example.org"]
     assert values["secure"] == [True, True, True]
-    assert values["hsts"] == 0  # opt-in
+    assert values["hsts"] == 31536000  # on by default (a year); opt out with 0
     assert values["whitenoise"] is True
     assert values["acks_late"] is True
     soft, hard = values["limits"]

@@ -85,16 +85,33 @@ def test_save_and_test_shows_the_servers_answer(demo_client, demo_account, sandb
     assert all(DEMO_MAILBOX_PASSWORD not in str(d) for _, _, d in actions)
 
 
-def test_a_wrong_password_fails_the_test_with_the_servers_answer(demo_client, sandbox):
+def test_a_wrong_password_fails_the_test_with_the_servers_answer_and_is_not_saved(
+    demo_client, demo_account, sandbox
+):
     response = demo_client.post(
         reverse("smtp:settings"),
         settings_form(sandbox, password="wrong-pass", test="1"),
         follow=True,
     )
     html = text_of(response)
-    assert "Connection test failed: The SMTP server refused the mailbox notice@demo-shop.cn" in html
+    assert response.status_code == 400
+    assert "Not saved: the connection test failed." in html
+    assert "The SMTP server refused the mailbox notice@demo-shop.cn" in html
     assert "535 5.7.8 Error: authentication failed" in html
-    assert "wrong-pass" not in html
+    assert "wrong-pass" not in html and "SMTP settings saved." not in html
+    assert not SmtpSettings.objects.filter(account=demo_account).exists()
+
+
+def test_a_refused_password_is_logged_as_refused_not_unreachable(
+    demo_client, demo_account, sandbox
+):
+    smtp_settings(demo_account)
+    smtp = SmtpSettings.objects.get(account=demo_account)
+    smtp.set_password("wrong-pass")
+    smtp.save()
+    demo_client.post(reverse("smtp:connection-test"))
+    entry = AuditEntry.objects.get(account=demo_account, action="smtp.connection.test")
+    assert entry.outcome == AuditEntry.Outcome.REFUSED and entry.platform_status == "535"
 
 
 @pytest.mark.parametrize(
@@ -140,8 +157,9 @@ def test_an_empty_password_keeps_the_stored_one_but_not_for_another_mailbox(
 
 
 def test_connection_test_against_an_unreachable_server_is_a_message_not_a_500(
-    demo_client, demo_account
+    demo_client, demo_account, settings, sandbox
 ):
+    settings.SMTP_ALLOWED_RELAYS = ["127.0.0.1:9"]  # allowed, but nothing listens there
     smtp_settings(demo_account, port=9)
     response = demo_client.post(reverse("smtp:connection-test"), follow=True)
     assert response.status_code == 200
