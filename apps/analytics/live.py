@@ -20,7 +20,7 @@ from .models import CampaignReport, DetailFetch
 
 logger = logging.getLogger(__name__)
 
-DETAIL_REFRESH = dt.timedelta(seconds=getattr(settings, "ANALYTICS_DETAIL_REFRESH_SECONDS", 300))
+DETAIL_REFRESH = dt.timedelta(seconds=settings.ANALYTICS_DETAIL_REFRESH_SECONDS)
 DETAIL_REFRESH_BATCH = 20
 #: A page showing a report whose next look is this overdue asks for a sync (beat may be down
 #: or busy); at most once per STALE_NUDGE per report.

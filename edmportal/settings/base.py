@@ -284,6 +284,9 @@ MAILTEMPLATES_MAX_TOTAL_ATTACHMENT_BYTES = env.int(
 ANALYTICS_FOLLOW_DAYS = env.int("ANALYTICS_FOLLOW_DAYS", default=14)
 ANALYTICS_SYNC_CONCURRENCY = env.int("ANALYTICS_SYNC_CONCURRENCY", default=4)
 ANALYTICS_SYNC_BATCH = env.int("ANALYTICS_SYNC_BATCH", default=500)
+# Live numbers: the report-sync step while numbers move; how old open/click detail may get.
+ANALYTICS_LIVE_STEP_SECONDS = env.int("ANALYTICS_LIVE_STEP_SECONDS", default=50)
+ANALYTICS_DETAIL_REFRESH_SECONDS = env.int("ANALYTICS_DETAIL_REFRESH_SECONDS", default=300)
 
 # ------------------------------------------------------------------------------
 # Celery: a broker that needs no server (kombu's filesystem transport) unless REDIS_URL is set.
