@@ -80,6 +80,28 @@ class MailTemplate(models.Model):
     )
     content_type = models.CharField(_("content type"), max_length=50, blank=True)
 
+    # Composing (the portal's own, never sent to the platform as such).
+    class EditorMode(models.TextChoices):
+        CODE = "code", _("HTML code")
+        BUILDER = "builder", _("Visual builder")
+        RICHTEXT = "richtext", _("Plain letter")
+
+    preheader = models.CharField(
+        _("preheader"),
+        max_length=200,
+        blank=True,
+        help_text=_("The short line inboxes show after the subject."),
+    )
+    editor_mode = models.CharField(
+        _("editor"), max_length=20, choices=EditorMode.choices, default=EditorMode.CODE
+    )
+    # The visual builder's own project (GrapesJS project data), restored exactly on reopening,
+    # and the HTML it produced then: when `html` differs, the code editor changed it since.
+    # Kept as JSON text, not jsonb: jsonb reorders keys, and GrapesJS renders attributes in the
+    # order it finds them, so only the text restores the builder exactly.
+    builder_project = models.TextField(_("builder project"), blank=True)
+    builder_html = models.TextField(_("HTML the builder produced"), blank=True)
+
     # §5.3 as last seen.
     check_status = models.IntegerField(
         _("check status"), null=True, blank=True
@@ -147,6 +169,12 @@ class MailTemplate(models.Model):
     def rejected(self) -> bool:
         return self.check_result == CheckResult.RED
 
+    @property
+    def builder_project_data(self) -> dict | None:
+        import json
+
+        return json.loads(self.builder_project) if self.builder_project else None
+
     def apply_status(self, status) -> None:
         """Copy a §5.3 reply (apps.umail.templates.TemplateStatus) onto the mirror."""
         self.check_status = status.status
@@ -183,6 +211,10 @@ class TemplateAttachment(models.Model):
     name = models.CharField(_("file name"), max_length=255)
     # Known only for files uploaded through the portal; list-tpl gives no size.
     size_bytes = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    # The file itself, for test sends; only for files uploaded through the portal (§5.4 gives
+    # no way to download an attachment).
+    content = models.BinaryField(_("file content"), null=True, blank=True, editable=False)
+    content_type = models.CharField(_("file type"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -212,3 +244,42 @@ class TemplateSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.synced_at}"
+
+
+class SavedBlock(models.Model):
+    """A piece of design kept by the account and reused across templates in the builder: a
+    header, a footer (with the unsubscribe link and the sender's address) or the brand (colours
+    and logo). Templates carry it inside an element marked ``data-saved-block="<id>"``, which is
+    how the portal finds the templates to update when the block changes."""
+
+    class Kind(models.TextChoices):
+        HEADER = "header", _("Header")
+        FOOTER = "footer", _("Footer")
+        BRAND = "brand", _("Brand colours and logo")
+
+    account = models.ForeignKey(
+        "accounts.PlatformAccount",
+        on_delete=models.CASCADE,
+        related_name="saved_blocks",
+        verbose_name=_("platform account"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    html = models.TextField(_("HTML"), blank=True)
+    brand_colour = models.CharField(_("brand colour"), max_length=7, blank=True)
+    accent_colour = models.CharField(_("accent colour"), max_length=7, blank=True)
+    logo_url = models.URLField(_("logo address"), blank=True)
+    sender_address = models.TextField(_("sender's postal address"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved block")
+        verbose_name_plural = _("saved blocks")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def marker(self) -> str:
+        return f'data-saved-block="{self.pk}"'

@@ -22,6 +22,8 @@ from apps.umail.templates import Template
 
 from .content import normalise_newlines
 from .models import CheckResult, MailTemplate, TemplateAttachment, TemplateSync
+from .sanitise import sanitise_if_needed
+from .sendtest import attachments_keep_files
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +152,7 @@ def template_create(
     content-check poller. An add whose answer was lost is looked for in §5.4 (same name, subjects
     and HTML) before anything is sent again (apps/core/reconcile.py)."""
     files = list(files)
-    html, text = normalise_newlines(html), normalise_newlines(text)
+    html, text = sanitise_if_needed(normalise_newlines(html)), normalise_newlines(text)
     detail = {"name": name, "subjects": list(subjects), "attachments": [f.name for f in files]}
 
     def create(entry) -> int:
@@ -223,6 +225,7 @@ def template_create(
             _apply_remote(template, remote)
             template.save()
             _mirror_attachments(template, remote, sizes)
+            attachments_keep_files(template, files)
         _start_polling(template)
     return template
 
@@ -239,7 +242,7 @@ def template_update(
     encoding: str,
 ) -> bool:
     """§5.6 edit-tpl with what changed; False when nothing did (no call, no new check)."""
-    html, text = normalise_newlines(html), normalise_newlines(text)
+    html, text = sanitise_if_needed(normalise_newlines(html)), normalise_newlines(text)
     changes: dict = {}
     if name != template.name:
         changes["name"] = name
@@ -322,6 +325,7 @@ def template_attachments_add(
         try:
             with transaction.atomic():
                 _refresh_attachments(client, template, sizes)
+                attachments_keep_files(template, files)
         except UmailError as exc:
             logger.warning("list-tpl after tpl-attachment-add failed: %s", exc)
     with transaction.atomic():

@@ -208,13 +208,19 @@ def smtp_send_test(
     body: str,
     is_html: bool,
     attachment: Attachment | None = None,
+    attachments: list[Attachment] | None = None,
+    text: str | None = None,
+    audit_action: str = "smtp.mail.test",
 ) -> OutboundMail:
     """Send a test transactional mail now and return its record with the SMTP transcript.
 
     Raises SmtpNotConfigured without settings; any other SMTP failure is recorded on the returned
     mail (status rejected or failed) instead of raised, so the page can show the transcript.
+    `attachments` and `text` (the plain-text part; generated from the HTML when None) serve the
+    template test send (apps.mailtemplates.sendtest).
     """
     smtp = _settings_or_refuse(account)
+    files = [*([attachment] if attachment else []), *(attachments or [])]
     mail = OutboundMail.objects.create(
         account=account,
         kind=OutboundMail.Kind.TEST,
@@ -224,18 +230,17 @@ def smtp_send_test(
         subject=subject[:255],
         body=body,
         is_html=is_html,
-        attachment_name=attachment.name[:255] if attachment else "",
-        attachment_size=len(attachment.content) if attachment else None,
+        attachment_name=", ".join(f.name for f in files)[:255],
+        attachment_size=sum(len(f.content) for f in files) if files else None,
     )
     if is_html:
-        message = EmailMultiAlternatives(
-            subject, html_to_text(body), from_email=smtp.from_address, to=to
-        )
+        plain = html_to_text(body) if text is None else text
+        message = EmailMultiAlternatives(subject, plain, from_email=smtp.from_address, to=to)
         message.attach_alternative(body, "text/html")
     else:
         message = EmailMessage(subject, body, from_email=smtp.from_address, to=to)
-    if attachment:
-        message.attach(attachment.name, attachment.content, attachment.content_type)
+    for file in files:
+        message.attach(file.name, file.content, file.content_type)
     login_refused = False
     try:
         _deliver(mail, message, PlatformSMTPBackend(account=account))
@@ -246,7 +251,7 @@ def smtp_send_test(
     record(
         account=account,
         user=user,
-        action="smtp.mail.test",
+        action=audit_action,
         target=", ".join(to),
         detail={"subject": subject, "status": mail.status, "queue_id": mail.queue_id},
         outcome=AuditEntry.Outcome.REFUSED

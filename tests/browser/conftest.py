@@ -14,7 +14,17 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 # The README's screenshots: refreshed from a run with EDMPORTAL_DOC_SCREENSHOTS=1 (a normal run
 # leaves the committed files alone, so the tree stays clean).
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-DOC_SCREENSHOTS = {"login", "overview", "import-progress", "template-editor", "campaign-report"}
+DOC_SCREENSHOTS = {
+    "login",
+    "overview",
+    "import-progress",
+    "template-editor",
+    "campaign-report",
+    "compose-gallery",
+    "compose-builder",
+    "compose-test-send",
+    "compose-inbox-preview",
+}
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
 # itself (not by the live server) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -79,6 +79,17 @@ POLICY: dict[str, tuple[str, str]] = {
     "mailtemplates:attachments-add": (E, E),
     "mailtemplates:attachments-delete-all": (E, E),
     "mailtemplates:attachment-delete": (E, E),
+    "mailtemplates:builder": (E, E),
+    "mailtemplates:builder-new": (E, E),
+    "mailtemplates:richtext": (E, E),
+    "mailtemplates:richtext-new": (E, E),
+    "mailtemplates:gallery": (V, V),
+    "mailtemplates:gallery-frame": (V, V),
+    "mailtemplates:blocks": (E, E),
+    "mailtemplates:block": (E, E),
+    "mailtemplates:block-apply": (E, E),
+    "mailtemplates:inbox": (V, E),  # everyone sees it; saving the preheader needs an editor
+    "mailtemplates:test-send": (S, S),
     # campaigns
     "campaigns:index": (V, V),
     "campaigns:refresh": (V, V),

@@ -35,6 +35,7 @@ OWNED_MODELS = [
     "domains.Mailbox",
     "domains.DomainNotification",
     "smtp.OutboundMail",
+    "mailtemplates.SavedBlock",
 ]
 
 

@@ -50,6 +50,11 @@ ID_LESS = {
     "mailtemplates:lint",
     "mailtemplates:merge-tags",
     "mailtemplates:preview-draft",
+    "mailtemplates:builder-new",
+    "mailtemplates:richtext-new",
+    "mailtemplates:gallery",
+    "mailtemplates:gallery-frame",  # a starter design, the same for every account
+    "mailtemplates:blocks",
     "campaigns:index",
     "campaigns:refresh",
     "campaigns:calendar",
@@ -70,8 +75,8 @@ ID_LESS = {
     "smtp:connection-test",
     "smtp:send-test",
 }
-# Keywords that name a period or a format, not an object.
-NOT_IDS = {"year", "month", "kind", "fmt", "step", "action"}
+# Keywords that name a period, a format or a starter design, not an object.
+NOT_IDS = {"year", "month", "kind", "fmt", "step", "action", "slug"}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from apps.contacts.models import ImportJob, MailList
 from apps.core.models import AuditEntry
 from apps.domains.models import DomainNotification, Mailbox, SenderDomain
 from apps.experiments.models import ABTest, ResendJob
-from apps.mailtemplates.models import MailTemplate, TemplateAttachment
+from apps.mailtemplates.models import MailTemplate, SavedBlock, TemplateAttachment
 from apps.smtp.models import OutboundMail
 
 _ids = itertools.count(880_001)
@@ -55,6 +55,9 @@ def make_objects(account: PlatformAccount, marker: str, customer_id: str = "") -
     )
     attachment = TemplateAttachment.objects.create(
         template=template, platform_id=n, name=f"{marker}.pdf", size_bytes=10
+    )
+    block = SavedBlock.objects.create(
+        account=account, kind=SavedBlock.Kind.FOOTER, name=f"{marker} block", html="<p>x</p>"
     )
     campaign = Campaign.objects.create(
         account=account,
@@ -116,6 +119,7 @@ def make_objects(account: PlatformAccount, marker: str, customer_id: str = "") -
         "import": job,
         "template": template,
         "attachment": attachment,
+        "block": block,
         "campaign": campaign,
         "ab": ab,
         "resend": resend,
@@ -133,6 +137,8 @@ def make_objects(account: PlatformAccount, marker: str, customer_id: str = "") -
 OBJECTS: dict[str, dict[str, tuple[str, str]]] = {
     "contacts": {"list_id": ("list", "platform_id"), "job_id": ("import", "pk")},
     "mailtemplates": {"pk": ("template", "pk"), "attachment_pk": ("attachment", "pk")},
+    "mailtemplates:block": {"pk": ("block", "pk")},
+    "mailtemplates:block-apply": {"pk": ("block", "pk")},
     "campaigns": {"pk": ("campaign", "pk")},
     "experiments": {"pk": ("campaign", "pk")},
     "experiments:ab": {"pk": ("ab", "pk")},
@@ -149,6 +155,7 @@ SCOPED = {"domain", "mailbox", "notification"}
 # Keywords that are not ids: one valid value each (by URL name first, then namespace).
 VALUES: dict[str, dict[str, object]] = {
     "contacts": {"kind": "addresses", "fmt": "csv"},
+    "mailtemplates:gallery-frame": {"slug": "newsletter-zh"},
     # Addresses live on the platform only; the list in the same URL decides first.
     "contacts:address-edit": {"address_id": 1},
     "contacts:address-delete": {"address_id": 1},
