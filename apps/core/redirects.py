@@ -24,3 +24,11 @@ def safe_next(request, fallback: str, *, use_referer: bool = False) -> str:
         if target and is_safe_target(request, target):
             return target
     return resolve_url(fallback)
+
+
+def named_next(request) -> str:
+    """The safe `next` the request names (POST, then GET), or "" when it names none."""
+    for target in (request.POST.get("next"), request.GET.get("next")):
+        if target and is_safe_target(request, target):
+            return target
+    return ""

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.decorators import account_required
 from apps.core.messages import platform_error_message
+from apps.core.redirects import named_next
 from apps.smtp.selectors import smtp_settings
 from apps.umail.errors import UmailError
 
@@ -23,15 +23,6 @@ from .sendtest import (
     template_test_send,
 )
 from .sendtest_forms import TestSendForm
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -92,7 +83,7 @@ def test_send_view(request, pk: int):
             "held": held,
             "missing": missing,
             "result": result,
-            "next": _safe_next(request),
+            "next": named_next(request),
         },
         status=status,
     )
