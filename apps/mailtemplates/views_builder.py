@@ -140,7 +140,13 @@ def _builder_render(request, form, template, data, *, stale=False, status=200):
         },
         status=status,
     )
-    response["Content-Security-Policy"] = BUILDER_CSP
+    # The page's own scripts carry this request's nonce (base.html), like every other page.
+    nonce = getattr(request, "csp_nonce", "")
+    response["Content-Security-Policy"] = (
+        BUILDER_CSP.replace("script-src 'self';", f"script-src 'self' 'nonce-{nonce}';")
+        if nonce
+        else BUILDER_CSP
+    )
     return response
 
 
