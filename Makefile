@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-sqlite install sandbox lint format clean check topology compose-check messages compilemessages bench reliability-report
+.PHONY: run test test-sqlite install imports sandbox lint format clean check topology compose-check messages compilemessages bench reliability-report
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ run: install
 # broker (the demo's database and broker): every job must work on both (docs/DEVELOPING.md).
 SQLITE_SUITE := tests/jobs apps/accounts/tests/test_tasks.py apps/analytics/tests/test_sync.py \
   apps/analytics/tests/test_hygiene.py apps/analytics/tests/test_cadence.py \
-  apps/analytics/tests/test_live.py apps/campaigns/tests/test_ab_and_resend.py \
+  apps/analytics/tests/test_live.py apps/experiments/tests/test_ab_and_resend.py \
   apps/campaigns/tests/test_create.py apps/campaigns/tests/test_follow.py \
   apps/campaigns/tests/test_no_duplicates.py apps/contacts/tests/test_importing.py \
   apps/contacts/tests/test_imports.py apps/core/tests/test_audit.py apps/core/tests/test_exports.py \
@@ -46,13 +46,25 @@ SQLITE_SUITE := tests/jobs apps/accounts/tests/test_tasks.py apps/analytics/test
   apps/mailtemplates/tests/test_tasks.py apps/ops/tests/test_resync.py \
   apps/smtp/tests/test_backend.py apps/smtp/tests/test_notifications.py \
   apps/contacts/tests/test_export_full.py
-test: install
+test: install imports
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-sqlite
 
 test-sqlite: install
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(BIN)/python -m pytest -m "not browser" $(SQLITE_SUITE)
+
+# Apps import only the layers below them (pyproject.toml [tool.importlinter]).
+imports: install
+	$(BIN)/lint-imports --no-cache
+
+# The quick gate before a commit (under 2 minutes): lint, import layers, the unit tests that need
+# no database, sandbox, worker or browser (tests marked `unit`).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -m unit -q
 
 # The reliability and security suites (injected faults, hostile input, isolation and access,
 # killed workers and a restarted broker), and their summary table written to
@@ -84,6 +96,7 @@ sandbox: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

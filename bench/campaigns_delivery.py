@@ -97,7 +97,7 @@ def main() -> None:
 
     django.setup()
     from apps.umail.client import UmailClient
-    from apps.umail.tasks import TaskParams
+    from apps.umail.send_tasks import TaskParams
 
     client = UmailClient.connect(platform_url=url, username="demo", password="demo-pass")  # noqa: S106
     client.transport.config = type(client.transport.config)(read_timeout=600.0)

@@ -45,7 +45,7 @@ BEAT_SCHEDULE = {
     },
     # A/B tests whose wait is over: pick the winner (§3.1) and send it to the rest.
     "campaigns-ab-due": {
-        "task": "apps.campaigns.tasks.campaigns_ab_due_task",
+        "task": "apps.experiments.tasks.experiments_ab_due_task",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },

@@ -19,14 +19,14 @@ urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("ops/", include("apps.ops.urls")),
     # Django's set_language view: the header's language switch (remembered per user by
-    # apps.core.middleware.UserPreferencesMiddleware).
+    # apps.accounts.middleware.UserPreferencesMiddleware).
     path("i18n/", include("django.conf.urls.i18n")),
     path("contacts/", include("apps.contacts.urls")),
     path("templates/", include("apps.mailtemplates.urls")),
+    path("campaigns/", include("apps.experiments.urls")),
     path("campaigns/", include("apps.campaigns.urls")),
     path("analytics/", include("apps.analytics.urls")),
     path("domains/", include("apps.domains.urls")),
     path("smtp/", include("apps.smtp.urls")),
-    path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
 ]

@@ -1,8 +1,13 @@
+import datetime as dt
+import zoneinfo
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import PlatformAccount
+from .preferences import COMMON_TIME_ZONES, all_time_zones
 
 
 class PlatformLoginForm(forms.Form):
@@ -73,3 +78,46 @@ class TeamLoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Portal username")
         self.fields["password"].label = _("Password")
+
+
+# -- the signed-in user's preferences ------------------------------------------------------
+
+
+def _offset(name: str, now: dt.datetime) -> str:
+    offset = now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def time_zone_choices(now: dt.datetime | None = None):
+    """Zones grouped: the usual ones first, then every zone, each with its current UTC offset."""
+    now = now or dt.datetime.now(dt.UTC)
+    common = [(name, f"{name} ({_offset(name, now)})") for name in COMMON_TIME_ZONES]
+    others = [
+        (name, f"{name} ({_offset(name, now)})")
+        for name in all_time_zones()
+        if name not in COMMON_TIME_ZONES
+    ]
+    return [(_("Common"), common), (_("All time zones"), others)]
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("“Same as my browser” follows the language your browser asks for."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_(
+            "Dates and times in the portal are shown in this zone, and times you enter are read "
+            "in it. The platform itself works in Beijing time (Asia/Shanghai); the portal "
+            "converts for you."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Same as my browser")), *settings.LANGUAGES]
+        self.fields["time_zone"].choices = time_zone_choices()

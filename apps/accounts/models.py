@@ -101,6 +101,28 @@ class PlatformAccount(models.Model):
         return self.user_type in (self.UserType.AGENT, self.UserType.MANAGER)
 
 
+def account_key(related_name: str = "+", *, one: bool = False):
+    """The key of a row that belongs to one platform account: every page filters by it (another
+    account's id is a 404) and the row goes with its account. `one`: at most one row each."""
+    field = models.OneToOneField if one else models.ForeignKey
+    return field(
+        PlatformAccount,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        verbose_name=_("platform account"),
+    )
+
+
+class AccountOwned(models.Model):
+    """Abstract: a row of one platform account (mirrors, jobs, snapshots). Models that need a
+    reverse accessor on the account redeclare `account = account_key("name")`."""
+
+    account = account_key()
+
+    class Meta:
+        abstract = True
+
+
 class Membership(models.Model):
     """A portal user's access to a platform account; several users may share one account."""
 
@@ -136,12 +158,7 @@ class Membership(models.Model):
 class AccountService(models.Model):
     """Local mirror of §1.2 (service and quota), refreshed by Celery beat; pages read this."""
 
-    account = models.OneToOneField(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="service",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("service", one=True)
     service_status = models.CharField(_("service status"), max_length=20, blank=True)
     service_type = models.CharField(_("quota type"), max_length=20, blank=True)
     send_type = models.CharField(_("send mode"), max_length=20, blank=True)
@@ -181,12 +198,7 @@ class SubAccount(models.Model):
         DISCOVERED = "discovered", _("Found on the platform")
         ENTERED = "entered", _("Entered by the user")
 
-    account = models.ForeignKey(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="sub_accounts",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("sub_accounts")
     customer_id = models.CharField(
         _("customer id"),
         max_length=32,
@@ -239,8 +251,8 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 class UserPreference(models.Model):
     """A portal user's language and time zone, and whether they have seen the first-steps guide.
 
-    Applied on every request by `apps.core.middleware.UserPreferencesMiddleware`; a user without a
-    row (or with an empty language) follows the browser's language and Beijing time.
+    Applied on every request by `apps.accounts.middleware.UserPreferencesMiddleware`; a user
+    without a row (or with an empty language) follows the browser's language and Beijing time.
     """
 
     user = models.OneToOneField(

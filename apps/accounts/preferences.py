@@ -125,3 +125,18 @@ def account_language(*, account) -> str:
         if is_language(language):
             return language
     return settings.LANGUAGE_CODE
+
+
+def notifications_scan(*, user, now=None) -> int:
+    """Toasts for the user's jobs that ended since the last poll (the time of the last scan is
+    kept on the user's preferences); the first poll of a user only starts the clock."""
+    from apps.core import notifications
+
+    now = now or timezone.now()
+    pref, _created = UserPreference.objects.get_or_create(user=user)
+    last = pref.notifications_scanned_at
+    UserPreference.objects.filter(pk=pref.pk).update(notifications_scanned_at=now)
+    if last is None:
+        return 0  # jobs that ended before the first poll are not news
+    since = max(last - notifications.SCAN_OVERLAP, now - notifications.MAX_AGE)
+    return notifications.scan(user=user, since=since)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from apps.core.audit import audited, record
+from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditEntry
 from apps.umail.account import CustomerInfo, ServiceInfo
 from apps.umail.client import UmailClient
@@ -22,11 +23,12 @@ from .crypto import CredentialDecryptError
 from .models import AccountService, Membership, PlatformAccount, SubAccount
 from .scope import API_USER_TYPE
 from .sessions import credentials_changed
+from .signals import service_refreshed
 
 logger = logging.getLogger(__name__)
 
 
-class SignInRefused(Exception):
+class SignInRefused(ApplicationError):
     """The platform says the username, password or user type is wrong."""
 
 
@@ -160,10 +162,8 @@ def account_refresh_service(*, account: PlatformAccount) -> AccountService:
         service.save(update_fields=["last_error", "last_error_at"])
         raise
     service = _mirror_service(account, info)
-    # §10: the "quota low" notification mail, sent once when the quota falls below the level.
-    from apps.smtp.notifications import quota_checked
-
-    quota_checked(account=account, service=service)
+    # Apps above (smtp's "quota low" mail, §10) listen; they must never fail the refresh.
+    service_refreshed.send(sender=AccountService, account=account, service=service)
     return service
 
 
@@ -179,7 +179,7 @@ def account_refresh_customer(*, account: PlatformAccount) -> PlatformAccount:
 # -- sub-accounts of agents and administrators -------------------------------------------------
 
 
-class ScopeRefused(Exception):
+class ScopeRefused(ApplicationError):
     """The account may not act for this customer id (with a sentence for the user)."""
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import subaccount_views, views
+from . import portal_views, subaccount_views, views
 
 app_name = "accounts"
 
@@ -24,4 +24,11 @@ urlpatterns = [
         name="subaccount-credentials",
     ),
     path("login/team/", subaccount_views.TeamLoginView.as_view(), name="team-login"),
+    # The portal's own pages around the sections.
+    path("activity/", portal_views.audit_view, name="audit"),
+    path("preferences/", portal_views.preferences_view, name="preferences"),
+    path("help/", portal_views.help_view, name="help"),
+    path("guide/dismiss/", portal_views.guide_dismiss_view, name="guide-dismiss"),
+    path("guide/reopen/", portal_views.guide_reopen_view, name="guide-reopen"),
+    path("notifications/", portal_views.notifications_view, name="notifications"),
 ]

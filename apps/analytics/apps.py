@@ -8,9 +8,12 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from apps.ops.registry import register_resync, register_snapshot
+        from apps.campaigns.hooks import suppressed_in_list
+        from apps.core.registry import register_resync, register_snapshot
 
         from . import services
+
+        suppressed_in_list.answer(services.suppressed_in_list)
 
         register_resync(
             "analytics.statistics", _("Campaign and daily statistics (§2, §3)"), order=60

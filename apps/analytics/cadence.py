@@ -13,10 +13,10 @@ import datetime as dt
 
 from django.conf import settings
 
-FOLLOW_DAYS = getattr(settings, "ANALYTICS_FOLLOW_DAYS", 14)
+FOLLOW_DAYS = settings.ANALYTICS_FOLLOW_DAYS
 #: The step while numbers move. Beat looks every LIVE_BEAT seconds, so a moving report's
 #: numbers are at most LIVE_STEP + LIVE_BEAT + one fetch old (under two minutes).
-LIVE_STEP = dt.timedelta(seconds=getattr(settings, "ANALYTICS_LIVE_STEP_SECONDS", 50))
+LIVE_STEP = dt.timedelta(seconds=settings.ANALYTICS_LIVE_STEP_SECONDS)
 #: Numbers that changed within this are "moving".
 MOVING_WINDOW = dt.timedelta(minutes=10)
 #: Still numbers are looked at again after a quarter of the time they have been still ...

@@ -17,7 +17,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 
 from apps.umail.errors import MalformedReply
-from apps.umail.tasks import parse_platform_time
+from apps.umail.times import parse_platform_time
 
 from .models import ClickRecord, DetailFetch, OpenRecord
 

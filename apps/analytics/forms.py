@@ -25,6 +25,15 @@ SOURCE_CHOICES = [
 FORMAT_CHOICES = [("csv", _("CSV")), ("xlsx", _("Excel (XLSX)"))]
 
 
+def download_format_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Download as"),
+        choices=FORMAT_CHOICES,
+        initial="csv",
+        widget=forms.Select(attrs=SELECT),
+    )
+
+
 class RangeForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs=DATE))
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs=DATE))
@@ -75,12 +84,7 @@ class FailureExportForm(forms.Form):
         help_text=_("The same addresses either way; if one way fails, try another."),
         widget=forms.Select(attrs=SELECT),
     )
-    fmt = forms.ChoiceField(
-        label=_("Download as"),
-        choices=FORMAT_CHOICES,
-        initial="csv",
-        widget=forms.Select(attrs=SELECT),
-    )
+    fmt = download_format_field()
 
 
 class DayFailureExportForm(FailureExportForm):
@@ -109,12 +113,7 @@ class TrackedExportForm(forms.Form):
         empty_value=None,
         widget=forms.Select(attrs=SELECT),
     )
-    fmt = forms.ChoiceField(
-        label=_("Download as"),
-        choices=FORMAT_CHOICES,
-        initial="csv",
-        widget=forms.Select(attrs=SELECT),
-    )
+    fmt = download_format_field()
 
     def __init__(self, *args, links=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,11 +16,13 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from apps.core.queue import enqueue_on_commit
+
 from .models import CampaignReport, DetailFetch
 
 logger = logging.getLogger(__name__)
 
-DETAIL_REFRESH = dt.timedelta(seconds=getattr(settings, "ANALYTICS_DETAIL_REFRESH_SECONDS", 300))
+DETAIL_REFRESH = dt.timedelta(seconds=settings.ANALYTICS_DETAIL_REFRESH_SECONDS)
 DETAIL_REFRESH_BATCH = 20
 #: A page showing a report whose next look is this overdue asks for a sync (beat may be down
 #: or busy); at most once per STALE_NUDGE per report.
@@ -83,10 +85,11 @@ def nudge_if_stale(report: CampaignReport, *, now=None) -> bool:
         return False
     if not cache.add(f"analytics:nudge:{report.pk}", 1, STALE_NUDGE):
         return False
-    from .services import enqueue
     from .tasks import analytics_report_sync_task
 
-    enqueue(lambda: analytics_report_sync_task.delay(report.pk), what=f"report {report.pk}")
+    enqueue_on_commit(
+        lambda: analytics_report_sync_task.delay(report.pk), what=f"report {report.pk}"
+    )
     return True
 
 

@@ -8,12 +8,13 @@ the platform about what can have changed.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.campaigns.models import TrackingNumbers
+from apps.accounts.models import AccountOwned, account_key
+from apps.core.fields import user_key
+from apps.core.jobs import BackgroundJob
 
 #: §2.3 failure types (codes as §2.3.2 prints them).
 FAIL_TYPE_LABELS = {
@@ -26,15 +27,52 @@ FAIL_TYPE_LABELS = {
 }
 
 
+def tracking_numbers(overview) -> dict:
+    """§3.1's counts and times from a TrackOverview, by the field names of TrackingNumbers."""
+    return {
+        "real_send_count": overview.real_send_count,
+        "error_send_count": overview.error_send_count,
+        "open_unique": overview.open_unique,
+        "open_total": overview.open_total,
+        "click_unique": overview.click_unique,
+        "click_total": overview.click_total,
+        "open_first": overview.first_open_at,
+        "open_last": overview.last_open_at,
+        "click_first": overview.first_click_at,
+        "click_last": overview.last_click_at,
+    }
+
+
+class TrackingNumbers(models.Model):
+    """§3.1's counts and times, as the report keeps them (with one mapping, tracking_numbers)."""
+
+    real_send_count = models.BigIntegerField(_("actually sent"), default=0)
+    error_send_count = models.BigIntegerField(_("failed"), default=0)
+    open_unique = models.BigIntegerField(_("unique opens"), default=0)
+    open_total = models.BigIntegerField(_("opens"), default=0)
+    click_unique = models.BigIntegerField(_("unique clicks"), default=0)
+    click_total = models.BigIntegerField(_("clicks"), default=0)
+    open_first = models.DateTimeField(_("first open"), null=True, blank=True)
+    open_last = models.DateTimeField(_("last open"), null=True, blank=True)
+    click_first = models.DateTimeField(_("first click"), null=True, blank=True)
+    click_last = models.DateTimeField(_("last click"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def unique_rate(self, metric: str) -> float | None:
+        """Unique opens ("opens") or clicks ("clicks") per delivered message, as a fraction
+        (None before anything was delivered). The A/B winner is chosen by it."""
+        if not self.real_send_count:
+            return None
+        part = self.open_unique if metric == "opens" else self.click_unique
+        return part / self.real_send_count
+
+
 class CampaignReport(TrackingNumbers):
     """One campaign's statistics as last synced: §2.4 (delivery) and §3.1 (tracking)."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="campaign_reports",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("campaign_reports")
     campaign = models.OneToOneField(
         "campaigns.Campaign",
         on_delete=models.CASCADE,
@@ -160,12 +198,7 @@ class LinkStat(models.Model):
 class DailyStats(models.Model):
     """§2.2 one day of the account (the platform's Beijing date)."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="daily_stats",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("daily_stats")
     date = models.DateField(_("date"))
     ws_qty = models.BigIntegerField(_("batches"), default=0)
     ws_error = models.BigIntegerField(_("not sent"), default=0)
@@ -197,15 +230,9 @@ class DailyStats(models.Model):
         return f"{self.account_id} {self.date}"
 
 
-class DailyDeduction(models.Model):
+class DailyDeduction(AccountOwned):
     """§2.5 one kind of credits used on a day."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=100)
     company = models.CharField(_("company"), max_length=255, blank=True)
@@ -226,15 +253,9 @@ class DailyDeduction(models.Model):
         return f"{self.date} {self.kind}: {self.total}"
 
 
-class QuotaPoint(models.Model):
+class QuotaPoint(AccountOwned):
     """The quota left at the end of a day as last seen (§1.2, refreshed by the accounts app)."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     date = models.DateField(_("date"))
     qty_available = models.BigIntegerField(_("quota available"), null=True, blank=True)
     qty_buytotal = models.BigIntegerField(_("quota bought"), null=True, blank=True)
@@ -252,7 +273,7 @@ class QuotaPoint(models.Model):
         return f"{self.date}: {self.qty_available}"
 
 
-class DetailFetch(models.Model):
+class DetailFetch(AccountOwned, BackgroundJob):
     """One download of a campaign's §3.2 open detail or §3.3 click detail. Its rows replace the
     previous fetch's only when it completes: a broken or partial reply leaves the last good
     detail in place."""
@@ -267,12 +288,6 @@ class DetailFetch(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     report = models.ForeignKey(
         CampaignReport, on_delete=models.CASCADE, related_name="fetches", verbose_name=_("report")
     )
@@ -283,17 +298,9 @@ class DetailFetch(models.Model):
     rows = models.BigIntegerField(_("rows"), default=0)
     # Openers by browser, OS and area (top ten each), computed once the rows are in.
     summary = models.JSONField(_("summary"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("requested by"),
-    )
+    requested_by = user_key(_("requested by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("detail download")
@@ -368,12 +375,7 @@ class ClickRecord(models.Model):
 class HygieneSettings(models.Model):
     """The account's list-hygiene choices."""
 
-    account = models.OneToOneField(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="hygiene_settings",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("hygiene_settings", one=True)
     enabled = models.BooleanField(
         _("Add hard failures and unsubscribes to the suppression list after each campaign"),
         default=True,
@@ -391,7 +393,7 @@ class HygieneSettings(models.Model):
         return _("List hygiene of account %(id)s") % {"id": self.account_id}
 
 
-class HygieneRun(models.Model):
+class HygieneRun(BackgroundJob):
     """List hygiene after one finished campaign: what was found, suppressed and removed."""
 
     class State(models.TextChoices):
@@ -401,12 +403,7 @@ class HygieneRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="hygiene_runs",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("hygiene_runs")
     report = models.OneToOneField(
         CampaignReport,
         on_delete=models.CASCADE,
@@ -425,11 +422,9 @@ class HygieneRun(models.Model):
     removed = models.PositiveIntegerField(_("removed from the list"), default=0)
     not_in_list = models.PositiveIntegerField(_("no longer in the list"), default=0)
     remove_failed = models.PositiveIntegerField(_("could not be removed"), default=0)
-    error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("list hygiene run")

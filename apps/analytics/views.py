@@ -14,14 +14,17 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from apps.accounts.decorators import account_required
 from apps.campaigns.models import Campaign
+from apps.core.errors import errors_as_messages
 from apps.core.exports import FORMATS, export_response
 from apps.core.messages import platform_error_message, stored_error_message
+from apps.core.queue import enqueue_on_commit
 from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
@@ -54,6 +57,9 @@ from .tables import (
 
 EDITOR = "editor"
 BACKFILL_THROTTLE = 120  # seconds between two background backfills of the same account
+
+
+SHOWING_LAST = gettext_noop("Showing the last data fetched.")
 
 
 def _platform_failed(request, exc: UmailError) -> None:
@@ -112,7 +118,7 @@ def _backfill(account, start, end) -> None:
     services.days_request_backfill(account=account, start=start, end=end)
     from .tasks import analytics_days_sync_task
 
-    services.enqueue(lambda: analytics_days_sync_task.delay(account.pk), what="a days backfill")
+    enqueue_on_commit(lambda: analytics_days_sync_task.delay(account.pk), what="a days backfill")
 
 
 @account_required
@@ -196,12 +202,13 @@ def refresh_view(request):
     from .tasks import analytics_days_sync_task, analytics_sync_due_task
 
     account_id = request.account.pk
-    services.enqueue(lambda: analytics_days_sync_task.delay(account_id), what="a days sync")
-    services.enqueue(analytics_sync_due_task.delay, what="a campaign statistics sync")
+    enqueue_on_commit(lambda: analytics_days_sync_task.delay(account_id), what="a days sync")
+    enqueue_on_commit(analytics_sync_due_task.delay, what="a campaign statistics sync")
     return redirect(safe_next(request, "analytics:index"))
 
 
 @account_required
+@errors_as_messages("analytics:index", extra=SHOWING_LAST)
 def day_failures_export_view(request):
     form = DayFailureExportForm(request.GET)
     if not form.is_valid():
@@ -209,13 +216,9 @@ def day_failures_export_view(request):
             messages.error(request, errors[0])
         return redirect("analytics:index")
     data = form.cleaned_data
-    try:
-        client, rows = services.failures_export(
-            account=request.account, fail_type=data["type"], source=data["source"], day=data["date"]
-        )
-    except UmailError as exc:
-        _platform_failed(request, exc)
-        return redirect("analytics:index")
+    client, rows = services.failures_export(
+        account=request.account, fail_type=data["type"], source=data["source"], day=data["date"]
+    )
     return export_response(
         _failure_rows(rows),
         fmt=data["fmt"],
@@ -384,6 +387,7 @@ def _cell(value):
 
 
 @account_required
+@errors_as_messages("analytics:report", extra=SHOWING_LAST)
 def failures_export_view(request, pk: int):
     report = _report(request, pk)
     form = FailureExportForm(request.GET)
@@ -391,13 +395,9 @@ def failures_export_view(request, pk: int):
         messages.error(request, _("Pick a failure type and formats."))
         return redirect("analytics:report", pk=pk)
     data = form.cleaned_data
-    try:
-        client, rows = services.failures_export(
-            account=request.account, fail_type=data["type"], source=data["source"], report=report
-        )
-    except UmailError as exc:
-        _platform_failed(request, exc)
-        return redirect("analytics:report", pk=pk)
+    client, rows = services.failures_export(
+        account=request.account, fail_type=data["type"], source=data["source"], report=report
+    )
     suffix = "all" if data["type"] == -1 else str(data["type"])
     return export_response(
         _failure_rows(rows),
@@ -409,6 +409,7 @@ def failures_export_view(request, pk: int):
 
 
 @account_required
+@errors_as_messages("analytics:report", extra=SHOWING_LAST)
 def tracked_export_view(request, pk: int):
     report = _report(request, pk)
     form = TrackedExportForm(request.GET, links=selectors.report_view(report=report).links)
@@ -416,15 +417,11 @@ def tracked_export_view(request, pk: int):
         messages.error(request, _("Pick what to export."))
         return redirect("analytics:report", pk=pk)
     data = form.cleaned_data
-    try:
-        client, export = services.tracked_export(
-            report=report,
-            clickers_only=data["who"] == "clickers",
-            link_id=data["link"],
-        )
-    except UmailError as exc:
-        _platform_failed(request, exc)
-        return redirect("analytics:report", pk=pk)
+    client, export = services.tracked_export(
+        report=report,
+        clickers_only=data["who"] == "clickers",
+        link_id=data["link"],
+    )
     return export_response(
         iter(export),
         fmt=data["fmt"],

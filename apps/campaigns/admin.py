@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ABTest, AddTaskCall, Campaign, CampaignSync, ResendJob, TrackingSnapshot
+from .models import AddTaskCall, Campaign, CampaignSync
 
 
 @admin.register(Campaign)
@@ -27,21 +27,7 @@ class CampaignAdmin(admin.ModelAdmin):
         return obj.display_name
 
 
-@admin.register(ABTest)
-class ABTestAdmin(admin.ModelAdmin):
-    list_display = ("id", "account", "name", "state", "metric", "mode", "decide_at")
-    list_filter = ("state", "metric", "mode")
-    raw_id_fields = ("account", "winner", "rest_campaign", "created_by")
-
-
-@admin.register(ResendJob)
-class ResendJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "account", "source", "state", "openers", "added", "created_at")
-    raw_id_fields = ("account", "source", "user", "draft")
-
-
 admin.site.register(CampaignSync)
-admin.site.register(TrackingSnapshot)
 
 
 @admin.register(AddTaskCall)

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ABTest, Campaign
+from .models import ABKind, ABMetric, ABMode, Campaign
 
 SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}
@@ -38,8 +38,8 @@ class ContentForm(forms.Form):
     )
     ab_kind = forms.ChoiceField(
         label=_("Variants"),
-        choices=ABTest.Kind.choices,
-        initial=ABTest.Kind.TEMPLATES,
+        choices=ABKind.choices,
+        initial=ABKind.TEMPLATES,
         widget=forms.RadioSelect,
         required=False,
     )
@@ -53,15 +53,15 @@ class ContentForm(forms.Form):
     )
     ab_metric = forms.ChoiceField(
         label=_("The winner has the best"),
-        choices=ABTest.Metric.choices,
-        initial=ABTest.Metric.OPENS,
+        choices=ABMetric.choices,
+        initial=ABMetric.OPENS,
         required=False,
         widget=forms.Select(attrs=SELECT),
     )
     ab_mode = forms.ChoiceField(
         label=_("Choose the winner"),
-        choices=ABTest.Mode.choices,
-        initial=ABTest.Mode.AUTO,
+        choices=ABMode.choices,
+        initial=ABMode.AUTO,
         required=False,
         widget=forms.Select(attrs=SELECT),
     )
@@ -86,11 +86,11 @@ class ContentForm(forms.Form):
         data = super().clean()
         chosen = data.get("templates") or []
         if data.get("ab_test"):
-            kind = data.get("ab_kind") or ABTest.Kind.TEMPLATES
+            kind = data.get("ab_kind") or ABKind.TEMPLATES
             data["ab_kind"] = kind
-            if kind == ABTest.Kind.TEMPLATES and len(chosen) < 2:
+            if kind == ABKind.TEMPLATES and len(chosen) < 2:
                 self.add_error("templates", _("An A/B test of templates needs two or more."))
-            if kind == ABTest.Kind.SUBJECTS:
+            if kind == ABKind.SUBJECTS:
                 if len(chosen) != 1:
                     self.add_error("templates", _("An A/B test of subjects takes one template."))
                 else:
@@ -102,8 +102,8 @@ class ContentForm(forms.Form):
                         )
             for name, default in (
                 ("ab_percent", 10),
-                ("ab_metric", ABTest.Metric.OPENS),
-                ("ab_mode", ABTest.Mode.AUTO),
+                ("ab_metric", ABMetric.OPENS),
+                ("ab_mode", ABMode.AUTO),
                 ("ab_wait_hours", Decimal("4")),
             ):
                 if data.get(name) in (None, ""):
@@ -280,19 +280,3 @@ class ScheduleForm(forms.Form):
         else:
             data["send_at"] = None
         return data
-
-
-class DecideForm(forms.Form):
-    winner = forms.TypedChoiceField(label=_("Winner"), coerce=int, widget=forms.RadioSelect)
-
-    def __init__(self, *args, variants=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["winner"].choices = [
-            (v.pk, f"{v.ab_label}: {v.display_name}") for v in variants
-        ]
-
-
-class ResendForm(forms.Form):
-    list_name = forms.CharField(
-        label=_("Name of the new list"), max_length=255, widget=forms.TextInput(attrs=TEXT)
-    )

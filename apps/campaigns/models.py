@@ -1,5 +1,6 @@
-"""Local state for Campaigns: the mirror of §6.1 send tasks, what the portal adds to them
-(drafts, the creation record that prevents duplicates, A/B tests, resends) and §3.1 snapshots.
+"""Local state for Campaigns: the mirror of §6.1 send tasks and what the portal adds to them
+(drafts, the creation record that prevents duplicates). A/B tests and resends to non-openers
+live in apps.experiments; §2/§3 numbers in apps.analytics (CampaignReport).
 
 A campaign is recorded here *before* add-task is called (`local_state` SUBMITTING); its
 `request_token` makes one click one campaign, and a create whose reply was lost stays
@@ -10,12 +11,35 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-ACTIVE_CODES = (1, 2, -1, -2)  # waiting, sending, on hold, paused: may still change
+from apps.accounts.models import AccountOwned, account_key
+from apps.core.fields import user_key
+
+# §6.1 send_status codes that may still change: waiting, sending, on hold, paused.
+ACTIVE_CODES = (1, 2, -1, -2)
+#: Before sending starts: the task may still be edited (§6.3) and deleted.
+EDITABLE_CODES = (1, -1)
+#: Sending is over: finished or cancelled.
+ENDED_CODES = (3, -3)
+
+
+# What an A/B plan on a draft may say (the wizard's choices; apps.experiments runs the test).
+class ABMetric(models.TextChoices):
+    OPENS = "opens", _("Unique open rate")
+    CLICKS = "clicks", _("Unique click rate")
+
+
+class ABMode(models.TextChoices):
+    AUTO = "auto", _("Automatically, by the metric")
+    MANUAL = "manual", _("I choose")
+
+
+class ABKind(models.TextChoices):
+    TEMPLATES = "templates", _("Templates")
+    SUBJECTS = "subjects", _("Subjects of one template")
 
 
 class Campaign(models.Model):
@@ -57,12 +81,7 @@ class Campaign(models.Model):
         VARIANT = "variant", _("A/B variant")
         WINNER = "winner", _("A/B winner to the rest")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="campaigns",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("campaigns")
     name = models.CharField(_("name"), max_length=200, blank=True)
     origin = models.CharField(
         _("origin"), max_length=10, choices=Origin.choices, default=Origin.PORTAL
@@ -75,8 +94,6 @@ class Campaign(models.Model):
     # The platform's task (§6.1) and its statistics ids (§3.1).
     platform_id = models.BigIntegerField(_("task id"), null=True, blank=True)
     sn = models.CharField(_("batch number"), max_length=64, blank=True)
-    stat_task_id = models.BigIntegerField(_("statistics task id"), null=True, blank=True)
-    track_id = models.BigIntegerField(_("tracking id"), null=True, blank=True)
 
     # What to send, to whom, from whom.
     template_ids = models.JSONField(_("templates"), default=list, blank=True)
@@ -119,7 +136,7 @@ class Campaign(models.Model):
 
     # Where it came from.
     ab_test = models.ForeignKey(
-        "ABTest",
+        "experiments.ABTest",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -149,13 +166,7 @@ class Campaign(models.Model):
         related_name="+",
         verbose_name=_("duplicated from"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("created by"),
-    )
+    created_by = user_key(_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -227,6 +238,46 @@ class Campaign(models.Model):
             3: "text-bg-success",
         }.get(self.status, "text-bg-dark")
 
+    # -- the platform's send status, by name (never bare codes elsewhere) --
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == self.Status.WAITING
+
+    @property
+    def is_on_hold(self) -> bool:
+        return self.status == self.Status.ON_HOLD
+
+    @property
+    def is_sending(self) -> bool:
+        return self.status == self.Status.SENDING
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == self.Status.PAUSED
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == self.Status.FINISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def has_ended(self) -> bool:
+        """Finished or cancelled: nothing more will be sent."""
+        return self.status in ENDED_CODES
+
+    @property
+    def is_editable(self) -> bool:
+        """Not started yet (waiting or on hold): §6.3 may change it, §6.4 delete it."""
+        return self.status in EDITABLE_CODES
+
+    @property
+    def tracks_clicks(self) -> bool:
+        return self.track_status == self.Tracking.OPENS_CLICKS
+
     @property
     def is_active(self) -> bool:
         """Still changing on the platform (followed every minute)."""
@@ -247,85 +298,11 @@ class Campaign(models.Model):
         return max(0, min(100, round(100 * done / self.planned_count)))
 
 
-def tracking_numbers(overview) -> dict:
-    """§3.1's counts and times from a TrackOverview, by the field names of TrackingNumbers."""
-    return {
-        "real_send_count": overview.real_send_count,
-        "error_send_count": overview.error_send_count,
-        "open_unique": overview.open_unique,
-        "open_total": overview.open_total,
-        "click_unique": overview.click_unique,
-        "click_total": overview.click_total,
-        "open_first": overview.first_open_at,
-        "open_last": overview.last_open_at,
-        "click_first": overview.first_click_at,
-        "click_last": overview.last_click_at,
-    }
-
-
-class TrackingNumbers(models.Model):
-    """§3.1's counts and times, as the campaign's snapshot and the analytics report keep them."""
-
-    real_send_count = models.BigIntegerField(_("actually sent"), default=0)
-    error_send_count = models.BigIntegerField(_("failed"), default=0)
-    open_unique = models.BigIntegerField(_("unique opens"), default=0)
-    open_total = models.BigIntegerField(_("opens"), default=0)
-    click_unique = models.BigIntegerField(_("unique clicks"), default=0)
-    click_total = models.BigIntegerField(_("clicks"), default=0)
-    open_first = models.DateTimeField(_("first open"), null=True, blank=True)
-    open_last = models.DateTimeField(_("last open"), null=True, blank=True)
-    click_first = models.DateTimeField(_("first click"), null=True, blank=True)
-    click_last = models.DateTimeField(_("last click"), null=True, blank=True)
-
-    class Meta:
-        abstract = True
-
-
-class TrackingSnapshot(TrackingNumbers):
-    """§3.1 as last fetched for a campaign (the analytics report keeps it with §2.4 and more)."""
-
-    campaign = models.OneToOneField(
-        Campaign, on_delete=models.CASCADE, related_name="tracking", verbose_name=_("campaign")
-    )
-    track_id = models.BigIntegerField(_("tracking id"), null=True, blank=True)
-    stat_task_id = models.BigIntegerField(_("statistics task id"), null=True, blank=True)
-    send_count = models.BigIntegerField(_("sent"), default=0)
-    open_ratio = models.DecimalField(
-        _("open rate"), max_digits=7, decimal_places=2, null=True, blank=True
-    )
-    click_ratio = models.DecimalField(
-        _("click rate"), max_digits=7, decimal_places=2, null=True, blank=True
-    )
-    fetched_at = models.DateTimeField(_("fetched at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("tracking overview")
-
-    def __str__(self) -> str:
-        return _("%(campaign)s: %(opens)s unique opens, %(clicks)s unique clicks") % {
-            "campaign": self.campaign,
-            "opens": self.open_unique,
-            "clicks": self.click_unique,
-        }
-
-    def rate(self, metric: str) -> float | None:
-        """Unique opens or clicks per delivered message (None before anything was delivered)."""
-        if not self.real_send_count:
-            return None
-        part = self.open_unique if metric == ABTest.Metric.OPENS else self.click_unique
-        return part / self.real_send_count
-
-
 class CampaignSync(models.Model):
     """Per account: when §6.1 was last mirrored (and the last failure). Its row is also the
     lock that serialises the add-task budget (ratelimit.reserve)."""
 
-    account = models.OneToOneField(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="campaign_sync",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("campaign_sync", one=True)
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
     full_synced_at = models.DateTimeField(_("fully synced at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -339,16 +316,10 @@ class CampaignSync(models.Model):
         return f"{self.account}: {self.synced_at}"
 
 
-class AddTaskCall(models.Model):
+class AddTaskCall(AccountOwned):
     """One add-task call made (or about to be made) for an account: the platform allows 100
     an hour, so the portal counts them itself, across processes, before calling."""
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     at = models.DateTimeField(_("time"), default=timezone.now)
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("campaign")
@@ -361,151 +332,3 @@ class AddTaskCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.at}"
-
-
-class ABTest(models.Model):
-    """Variants to a test slice of a list; after a wait the winner goes to the rest."""
-
-    class Metric(models.TextChoices):
-        OPENS = "opens", _("Unique open rate")
-        CLICKS = "clicks", _("Unique click rate")
-
-    class Mode(models.TextChoices):
-        AUTO = "auto", _("Automatically, by the metric")
-        MANUAL = "manual", _("I choose")
-
-    class Kind(models.TextChoices):
-        TEMPLATES = "templates", _("Templates")
-        SUBJECTS = "subjects", _("Subjects of one template")
-
-    class State(models.TextChoices):
-        TESTING = "testing", _("Testing the variants")
-        READY = "ready", _("Waiting for your choice")
-        SENDING_WINNER = "sending", _("Winner sent to the rest")
-        DONE = "done", _("Finished")
-        CANCELLED = "cancelled", _("Cancelled")
-        FAILED = "failed", _("Failed")
-
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="ab_tests",
-        verbose_name=_("platform account"),
-    )
-    name = models.CharField(_("name"), max_length=200, blank=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEMPLATES)
-    list_id = models.BigIntegerField(_("list id"))
-    list_name = models.CharField(_("list name"), max_length=255, blank=True)
-    range_start = models.PositiveIntegerField(_("range start"), default=1)
-    range_end = models.PositiveIntegerField(_("range end"), default=0)  # 0: the end of the list
-    audience = models.BigIntegerField(_("audience"), default=0)
-    test_percent = models.PositiveSmallIntegerField(_("test slice (%)"), default=10)
-    test_end = models.PositiveIntegerField(
-        _("end of the test slice"), default=0
-    )  # last address of the test slice
-    metric = models.CharField(
-        _("metric"), max_length=10, choices=Metric.choices, default=Metric.OPENS
-    )
-    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.AUTO)
-    wait_hours = models.DecimalField(_("wait (hours)"), max_digits=6, decimal_places=2, default=4)
-    decide_at = models.DateTimeField(_("decide at"), null=True, blank=True)
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.TESTING
-    )
-    winner = models.ForeignKey(
-        Campaign,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("winner"),
-    )
-    rest_campaign = models.ForeignKey(
-        Campaign,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("campaign to the rest"),
-    )
-    decision_note = models.TextField(_("decision note"), blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("A/B test")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "decide_at"])]
-
-    def __str__(self) -> str:
-        return self.name or f"A/B {self.pk}"
-
-    @property
-    def variants(self):
-        return self.campaigns.filter(ab_role=Campaign.Role.VARIANT).order_by("ab_label", "id")
-
-
-class ResendJob(models.Model):
-    """Resend to non-openers: the campaign's recipients minus its §3.2 openers go into a new
-    list, then a draft campaign to it is prepared."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting to start")
-        RUNNING = "running", _("Building the list")
-        DONE = "done", _("List ready")
-        FAILED = "failed", _("Failed")
-
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
-    source = models.ForeignKey(
-        Campaign,
-        on_delete=models.CASCADE,
-        related_name="resends",
-        verbose_name=_("source campaign"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("started by"),
-    )
-    list_name = models.CharField(_("new list name"), max_length=255)
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING
-    )
-    new_list_id = models.BigIntegerField(_("new list id"), null=True, blank=True)
-    openers = models.BigIntegerField(_("openers"), default=0)
-    recipients = models.BigIntegerField(_("recipients"), default=0)
-    added = models.BigIntegerField(_("added"), default=0)
-    refused = models.BigIntegerField(_("left out"), default=0)
-    error = models.TextField(_("error"), blank=True)
-    draft = models.ForeignKey(
-        Campaign,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("draft campaign"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("resend to non-openers")
-        verbose_name_plural = _("resends to non-openers")
-
-    def __str__(self) -> str:
-        return f"#{self.source_id} → {self.list_name}"

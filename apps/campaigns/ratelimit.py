@@ -17,13 +17,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.exceptions import ApplicationError
+
 from .models import AddTaskCall, CampaignSync
 
 WINDOW = dt.timedelta(hours=1)
 
 
 def limit() -> int:
-    return int(getattr(settings, "UMAIL_ADD_TASK_LIMIT", 100))
+    return int(settings.UMAIL_ADD_TASK_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class Budget:
         return max(0, self.limit - self.used)
 
 
-class AddTaskLimitReached(Exception):
+class AddTaskLimitReached(ApplicationError):
     """The account has used its add-task calls for this hour."""
 
     def __init__(self, budget: Budget, needed: int = 1):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import ACTIVE_CODES, ABTest, Campaign, CampaignSync, ResendJob
+from .models import ACTIVE_CODES, Campaign, CampaignSync
 
 # Still to be sent: what a list or template must not lose without a warning.
 PENDING_CODES = (1, -1, -2)
@@ -72,14 +72,6 @@ def scheduled_for_template(*, account, template_id: int) -> list[Campaign]:
         for c in pending_campaigns(account=account).order_by("send_time")
         if template_id in (c.template_ids or [])
     ]
-
-
-def ab_tests_for(*, account) -> QuerySet[ABTest]:
-    return ABTest.objects.filter(account=account)
-
-
-def resend_jobs_for(*, account) -> QuerySet[ResendJob]:
-    return ResendJob.objects.filter(account=account)
 
 
 def recipient_count(list_count: int | None, start: int, end: int) -> int:

@@ -1,7 +1,7 @@
 """Celery entry points for campaigns: thin wrappers that take ids and call services.
 
 All are idempotent: a reconciliation only acts on an UNCONFIRMED campaign, a sync overwrites
-the mirror, an A/B decision and a resend claim their row first.
+the mirror.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import logging
 from celery import shared_task
 from django.db.models import Q
 
+from apps.accounts.fanout import fan_out, run_for_account
 from apps.accounts.models import PlatformAccount
 from apps.umail.errors import UmailError
 
@@ -31,22 +32,20 @@ def campaign_sync_task(campaign_id: int, tracking: bool = False) -> None:
     if campaign is None:
         return
     try:
-        services.campaign_sync_one(campaign=campaign, tracking=tracking)
+        services.campaign_sync_one(campaign=campaign)
     except UmailError as exc:
         logger.info("sync of campaign %s failed: %s", campaign_id, exc)
 
 
 @shared_task(bind=True, max_retries=2, acks_late=True)
 def campaigns_sync_account_task(self, account_id: int, full: bool = False) -> None:
-    account = PlatformAccount.objects.filter(pk=account_id).first()
-    if account is None:
-        return
-    try:
-        services.campaigns_sync_account(account=account, full=full)
-    except UmailError as exc:
-        if exc.retryable and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=15 * 2**self.request.retries) from exc
-        logger.warning("campaign sync failed for account %s: %s", account_id, exc)
+    run_for_account(
+        self,
+        account_id,
+        lambda account: services.campaigns_sync_account(account=account, full=full),
+        what="campaign sync",
+        base=15.0,
+    )
 
 
 @shared_task
@@ -56,9 +55,7 @@ def campaigns_sync_active_task() -> int:
     ids = list(
         selectors.active_campaigns().values_list("account_id", flat=True).distinct().order_by()
     )
-    for account_id in ids:
-        campaigns_sync_account_task.delay(account_id, False)
-    return len(ids)
+    return fan_out(campaigns_sync_account_task, ids, False)
 
 
 @shared_task
@@ -74,18 +71,6 @@ def campaigns_sync_all_task() -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for account_id in ids:
-        campaigns_sync_account_task.delay(account_id, True)
+    count = fan_out(campaigns_sync_account_task, ids, True)
     ratelimit.prune()
-    return len(ids)
-
-
-@shared_task
-def campaigns_ab_due_task() -> int:
-    """Beat, every minute: A/B tests whose wait is over."""
-    return services.abtests_due()
-
-
-@shared_task(acks_late=True)
-def campaign_resend_task(job_id: int) -> None:
-    services.resend_run(job_id=job_id)
+    return count

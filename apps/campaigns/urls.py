@@ -19,8 +19,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit_view, name="edit"),
     path("<int:pk>/duplicate/", views.duplicate_view, name="duplicate"),
     path("<int:pk>/delete/", views.delete_view, name="delete"),
-    path("<int:pk>/resend/", views.resend_view, name="resend"),
     path("<int:pk>/<str:action>/", views.action_view, name="action"),
-    path("ab/<int:pk>/", views.ab_view, name="ab"),
-    path("resend/<int:pk>/", views.resend_job_view, name="resend-job"),
 ]

@@ -14,14 +14,16 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from apps.accounts.decorators import account_required
+from apps.core.errors import errors_as_messages
 from apps.core.messages import platform_error_message
 from apps.core.redirects import safe_next
 from apps.umail.errors import UmailError
 
 from . import ratelimit, selectors, services
 from .filters import CampaignFilter
-from .forms import AudienceForm, ContentForm, DecideForm, ResendForm, ScheduleForm, SenderForm
-from .models import ABTest, Campaign, ResendJob
+from .forms import AudienceForm, ContentForm, ScheduleForm, SenderForm
+from .hooks import detail_context, index_context, submit_ab_plan
+from .models import ABKind, ABMetric, ABMode, Campaign
 from .tables import CampaignTable
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ def _enqueue_live_sync(account, *, campaign: Campaign | None = None) -> None:
         return
     try:
         if campaign is not None:
-            campaign_sync_task.delay(campaign.pk, True)
+            campaign_sync_task.delay(campaign.pk)
         else:
             campaigns_sync_account_task.delay(account.pk, False)
     except Exception:  # the broker is down: the page still shows the last local data
@@ -91,10 +93,9 @@ def index_view(request):
         "sync": selectors.sync_state(account=account),
         "budget": ratelimit.budget(account=account),
         "live": live,
-        "ab_tests": selectors.ab_tests_for(account=account).exclude(
-            state__in=[ABTest.State.DONE, ABTest.State.CANCELLED]
-        )[:5],
     }
+    for extra in index_context.ask(account=account):  # e.g. the open A/B tests (experiments)
+        context.update(extra)
     if request.headers.get("HX-Request"):
         return render(request, "campaigns/_list_body.html", context)
     return render(request, "campaigns/index.html", context)
@@ -166,10 +167,10 @@ def _content_form(request, campaign: Campaign | None):
             "name": campaign.name,
             "templates": campaign.template_ids,
             "ab_test": bool(plan),
-            "ab_kind": plan.get("kind", ABTest.Kind.TEMPLATES),
+            "ab_kind": plan.get("kind", ABKind.TEMPLATES),
             "ab_percent": plan.get("percent", 10),
-            "ab_metric": plan.get("metric", ABTest.Metric.OPENS),
-            "ab_mode": plan.get("mode", ABTest.Mode.AUTO),
+            "ab_metric": plan.get("metric", ABMetric.OPENS),
+            "ab_mode": plan.get("mode", ABMode.AUTO),
             "ab_wait_hours": Decimal(plan.get("wait_hours", "4")),
         }
     return ContentForm(request.POST or None, initial=initial, templates=_templates(request.account))
@@ -350,29 +351,18 @@ def review_view(request, pk: int):
     if campaign.local_state not in (S.DRAFT, S.LOST, S.REJECTED):
         # A second click (or a reload) of "Send": the campaign already went its way.
         return redirect("campaigns:detail", campaign.pk)
-    plan = campaign.ab_plan
-    calls = 0
-    if plan:
-        calls = (len(campaign.template_ids) if plan.get("kind") == ABTest.Kind.TEMPLATES else 2) - 1
     if request.method == "POST":
         return _confirm(request, campaign)
-    services.quota_refresh_if_stale(account=request.account)
-    checked = services.review(account=request.account, campaign=campaign, extra_calls=calls)
-    split = None
-    if plan and checked.recipients:
-        try:
-            variants = len(campaign.template_ids) if plan["kind"] == ABTest.Kind.TEMPLATES else 2
-            split = services.ab_split(
-                start=campaign.send_qty_start,
-                end=campaign.send_qty,
-                audience=checked.recipients,
-                variants=variants,
-                percent=plan["percent"],
-            )
-        except services.CampaignRefused as exc:
-            checked.problems += exc.reasons
+    quota_updating = services.quota_refresh_if_stale(account=request.account)
+    checked, split = services.review_with_plan(account=request.account, campaign=campaign)
     context = _wizard_context(request, campaign, "review", None)
-    context.update(review=checked, plan=plan, split=split, templates=services._templates(campaign))
+    context.update(
+        review=checked,
+        plan=campaign.ab_plan,
+        split=split,
+        templates=services.draft_templates(campaign),
+        quota_updating=quota_updating,
+    )
     return render(request, "campaigns/review.html", context)
 
 
@@ -384,19 +374,12 @@ def _confirm(request, campaign: Campaign):
             messages.success(request, _("Campaign changed on the platform."))
             return redirect("campaigns:detail", original.pk)
         if campaign.ab_plan:
-            plan = campaign.ab_plan
-            ab = services.abtest_submit(
-                account=account,
-                user=user,
-                draft=campaign,
-                kind=plan["kind"],
-                percent=int(plan["percent"]),
-                metric=plan["metric"],
-                mode=plan["mode"],
-                wait_hours=Decimal(plan["wait_hours"]),
-            )
+            # The A/B test is run by apps.experiments; it answers with the test's page.
+            pages = submit_ab_plan.ask(account=account, user=user, draft=campaign)
+            if not pages:
+                raise services.ActionNotAllowed(_("A/B tests are not available."))
             messages.success(request, _("A/B test started: the variants are on their way."))
-            return redirect("campaigns:ab", ab.pk)
+            return redirect(pages[0])
         campaign = services.campaign_submit(account=account, user=user, campaign=campaign)
     except services.CampaignRefused as exc:
         for reason in exc.reasons:
@@ -451,14 +434,15 @@ def count_view(request):
 
 
 def _detail_context(request, campaign: Campaign) -> dict:
-    return {
+    context = {
         "campaign": campaign,
         "actions": services.allowed_actions(campaign),
-        "tracking": getattr(campaign, "tracking", None) if campaign.pk else None,
         "edit_draft": campaign.edit_drafts.first(),
-        "resends": campaign.resends.all()[:5],
         "live": campaign.is_active or campaign.local_state in (S.SUBMITTING, S.UNCONFIRMED),
     }
+    for extra in detail_context.ask(campaign=campaign):  # e.g. its resends (experiments)
+        context.update(extra)
+    return context
 
 
 @account_required
@@ -497,16 +481,13 @@ def action_view(request, pk: int, action: str):
 
 
 @account_required(role=SENDER)
+@errors_as_messages("campaigns:detail")
 def delete_view(request, pk: int):
     campaign = _campaign(request, pk)
     allowed = "delete" in services.allowed_actions(campaign)
     if request.method == "POST" and allowed:
         back = campaign.replaces_id
-        try:
-            services.campaign_delete(account=request.account, user=request.user, campaign=campaign)
-        except UmailError as exc:
-            _platform_error(request, exc)
-            return redirect("campaigns:detail", campaign.pk)
+        services.campaign_delete(account=request.account, user=request.user, campaign=campaign)
         messages.success(request, _("Campaign deleted."))
         if back:
             return redirect("campaigns:detail", back)
@@ -544,7 +525,7 @@ def edit_view(request, pk: int):
 def campaign_refresh_view(request, pk: int):
     campaign = _campaign(request, pk)
     try:
-        services.campaign_sync_one(campaign=campaign, tracking=True)
+        services.campaign_sync_one(campaign=campaign)
     except UmailError as exc:
         _platform_error(request, exc, _("Showing what was fetched earlier."))
     else:
@@ -564,79 +545,3 @@ def check_view(request, pk: int):
     else:
         messages.info(request, _("Not found on the platform yet; the portal keeps looking."))
     return redirect("campaigns:detail", campaign.pk)
-
-
-# -- A/B tests ----------------------------------------------------------------------------------
-
-
-@account_required
-def ab_view(request, pk: int):
-    ab = get_object_or_404(ABTest, pk=pk, account=request.account)
-    scores = services.abtest_scores(ab=ab)
-    form = DecideForm(request.POST or None, variants=[v for v, _ in scores])
-    if request.method == "POST":
-        if not _may(request, SENDER):
-            return render(request, "accounts/forbidden.html", status=403)
-        if request.POST.get("refresh"):
-            try:
-                scores = services.abtest_refresh(ab=ab)
-            except UmailError as exc:
-                _platform_error(request, exc)
-            return redirect("campaigns:ab", ab.pk)
-        if form.is_valid() and ab.state in (ABTest.State.TESTING, ABTest.State.READY):
-            winner = get_object_or_404(Campaign, pk=form.cleaned_data["winner"], ab_test=ab)
-            try:
-                ab = services.abtest_decide(ab=ab, user=request.user, winner=winner)
-            except (services.ActionNotAllowed, UmailError) as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("The winner is being sent to the rest of the list."))
-            return redirect("campaigns:ab", ab.pk)
-    rows = [(v, None if r is None else 100 * r) for v, r in scores]
-    best = max((r for _, r in rows if r is not None), default=None)
-    return render(
-        request,
-        "campaigns/ab.html",
-        {"ab": ab, "scores": rows, "form": form, "best": best},
-    )
-
-
-def _may(request, role: str) -> bool:
-    from apps.accounts.decorators import role_allows
-
-    membership = getattr(request, "membership", None)
-    return membership is not None and role_allows(membership.role, role)
-
-
-# -- resend to non-openers ----------------------------------------------------------------------
-
-
-@account_required(role=SENDER)
-def resend_view(request, pk: int):
-    campaign = _campaign(request, pk)
-    default = _("%(name)s — did not open") % {"name": campaign.display_name}
-    form = ResendForm(request.POST or None, initial={"list_name": default[:255]})
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = services.resend_start(
-                account=request.account,
-                user=request.user,
-                campaign=campaign,
-                list_name=form.cleaned_data["list_name"],
-            )
-        except services.ActionNotAllowed as exc:
-            messages.error(request, str(exc))
-            return redirect("campaigns:detail", campaign.pk)
-        return redirect("campaigns:resend-job", job.pk)
-    return render(request, "campaigns/resend.html", {"campaign": campaign, "form": form})
-
-
-@account_required
-def resend_job_view(request, pk: int):
-    job = get_object_or_404(ResendJob, pk=pk, account=request.account)
-    template = (
-        "campaigns/_resend_progress.html"
-        if request.headers.get("HX-Request")
-        else "campaigns/resend_job.html"
-    )
-    return render(request, template, {"job": job})

@@ -6,3 +6,6 @@ class ContactsConfig(AppConfig):
     name = "apps.contacts"
     label = "contacts"
     verbose_name = _("Contacts")
+
+    def ready(self) -> None:
+        from . import notifications  # noqa: F401 - registers the toast scanner

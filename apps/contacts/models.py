@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import account_key
+from apps.core.fields import user_key
+from apps.core.jobs import BackgroundJob
 
 VAR_FIELDS = tuple(f"var{i}" for i in range(1, 11))
 
@@ -17,12 +20,7 @@ class MailList(models.Model):
         ENABLED = "enabled", _("Enabled")
         DISABLED = "disabled", _("Disabled")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="mail_lists",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("mail_lists")
     platform_id = models.BigIntegerField(_("platform list id"))
     subject = models.CharField(_("name"), max_length=255)
     description = models.TextField(_("description"), blank=True)
@@ -53,12 +51,7 @@ class MailList(models.Model):
 class ContactsSync(models.Model):
     """When the account's lists were last mirrored, and the last failure."""
 
-    account = models.OneToOneField(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="contacts_sync",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("contacts_sync", one=True)
     lists_synced_at = models.DateTimeField(_("lists synced at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
@@ -80,12 +73,7 @@ class Suppression(models.Model):
         COMPLAINT = "complaint", _("Complaint")
         MANUAL = "manual", _("Added by hand")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="suppressions",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("suppressions")
     email = models.CharField(_("e-mail"), max_length=254)  # lower case
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     # Where the portal learnt it: "portal" (unsubscribed here), "platform" (§4.7 export),
@@ -108,7 +96,7 @@ class Suppression(models.Model):
         return f"{self.email} ({self.reason})"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One file a marketer imports into a list: local validation, upload, platform parse.
 
     The whole state lives here so a reload shows it and a restarted worker carries on.
@@ -126,19 +114,8 @@ class ImportJob(models.Model):
 
     ACTIVE_STATES = (State.VALIDATING, State.UPLOADING, State.PARSING)
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="import_jobs",
-        verbose_name=_("platform account"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("started by"),
-    )
+    account = account_key("import_jobs")
+    user = user_key(_("started by"))
     list_platform_id = models.BigIntegerField(_("list"))
     list_subject = models.CharField(_("list name"), max_length=255, blank=True)
     original_name = models.CharField(_("file"), max_length=255)
@@ -165,7 +142,6 @@ class ImportJob(models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.UPLOADED
     )
-    error = models.TextField(_("error"), blank=True)
 
     # Local validation
     bytes_done = models.BigIntegerField(_("bytes checked"), default=0)
@@ -198,7 +174,6 @@ class ImportJob(models.Model):
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

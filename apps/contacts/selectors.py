@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.core.hooks import Hook
+
 from .models import VAR_FIELDS, ContactsSync, ImportJob, MailList, Suppression
 
 
@@ -41,14 +43,14 @@ def list_field_labels(*, account, list_id: int) -> dict[str, str]:
     return {var: (named.get(var) or "").strip() or var for var in VAR_FIELDS}
 
 
+#: Answered by the campaigns app: campaigns still to be sent (waiting, on hold, paused or being
+#: created) that use a list, as objects whose str() names them.
+scheduled_campaigns_for_list = Hook("contacts.scheduled_campaigns_for_list")
+
+
 def list_scheduled_campaigns(*, account, list_id: int) -> list:
-    """Campaigns still to be sent that use this list, to warn before the list is deleted.
-
-    Filled by the campaigns app: waiting, on hold, paused or being created (Campaign objects).
-    """
-    from apps.campaigns.selectors import scheduled_for_list
-
-    return scheduled_for_list(account=account, list_id=list_id)
+    """Campaigns still to be sent that use this list, to warn before the list is deleted."""
+    return scheduled_campaigns_for_list.collect(account=account, list_id=list_id)
 
 
 def imports_for_account(*, account) -> QuerySet[ImportJob]:

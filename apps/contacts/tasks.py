@@ -11,8 +11,7 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 
-from apps.accounts.models import PlatformAccount
-from apps.umail.errors import UmailError
+from apps.accounts.fanout import fan_out, run_for_account
 
 from . import services
 
@@ -47,24 +46,15 @@ def contacts_import_housekeeping_task() -> int:
 
 @shared_task(bind=True, max_retries=3, acks_late=True)
 def contacts_sync_lists_task(self, account_id: int) -> None:
-    account = PlatformAccount.objects.filter(pk=account_id).first()
-    if account is None:
-        return
-    try:
-        services.list_sync(account=account)
-    except UmailError as exc:
-        if exc.retryable and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
-        logger.warning("list sync failed for account %s: %s", account_id, exc)
+    run_for_account(
+        self, account_id, lambda account: services.list_sync(account=account), what="list sync"
+    )
 
 
 @shared_task
 def contacts_sync_all_lists_task() -> int:
     """Beat: one list sync per account, so one slow account does not hold up the rest."""
-    ids = list(PlatformAccount.objects.values_list("pk", flat=True))
-    for account_id in ids:
-        contacts_sync_lists_task.delay(account_id)
-    return len(ids)
+    return fan_out(contacts_sync_lists_task)
 
 
 @worker_ready.connect

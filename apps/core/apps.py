@@ -6,6 +6,3 @@ class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
     verbose_name = _("Portal")
-
-    def ready(self):
-        from . import signals  # noqa: F401 - applies the user's language at sign-in

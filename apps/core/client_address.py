@@ -46,7 +46,7 @@ def client_address(request) -> str | None:
     remote = _parse(request.META.get("REMOTE_ADDR") or "")
     if remote is None:
         return None
-    networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    networks = _networks(tuple(settings.TRUSTED_PROXIES or ()))
     if not networks or not _trusted(remote, networks):
         return str(remote)
     client = remote

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import user_key
+
 
 class AuditEntry(models.Model):
     """One write made through the portal: who, for which account, what, and the platform's answer.
@@ -19,13 +21,7 @@ class AuditEntry(models.Model):
         FAILED = "failed", _("Failed (platform unreachable or error)")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("user"),
-    )
+    user = user_key(_("user"))
     account = models.ForeignKey(
         "accounts.PlatformAccount",
         on_delete=models.CASCADE,

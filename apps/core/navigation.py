@@ -16,12 +16,12 @@ SECTIONS = [
     ("analytics", _("Analytics"), "analytics:index"),
     ("domains", _("Domains"), "domains:index"),
     ("smtp", _("SMTP"), "smtp:index"),
-    ("audit", _("Activity"), "core:audit"),
+    ("audit", _("Activity"), "accounts:audit"),
 ]
 # Below the sections: the user's own settings and the help.
 SECONDARY = [
-    ("preferences", _("Preferences"), "core:preferences"),
-    ("help", _("Help"), "core:help"),
+    ("preferences", _("Preferences"), "accounts:preferences"),
+    ("help", _("Help"), "accounts:help"),
 ]
 
 

@@ -1,6 +1,6 @@
 """Toasts for background work a user started: an import, a full resync, a template's content check.
 
-Every page of the portal polls `core:notifications` (see `templates/partials/toasts.html` and
+Every page of the portal polls `accounts:notifications` (see `templates/partials/toasts.html` and
 `static/js/toasts.js`). Each poll first *scans* the job tables for jobs of this user that ended
 since the last scan and records a `Notification` for each (idempotent, by key), then returns the
 notifications not shown yet. Scanning at poll time keeps the apps' workers unaware of toasts: a
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from .models import Notification
 
@@ -43,13 +42,6 @@ class JobEnded:
     params: dict = field(default_factory=dict)
     url: str = ""
     account_id: int | None = None
-
-
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _format_param(value):
@@ -104,151 +96,32 @@ def notify(
     return notification
 
 
-# -- the job tables scanned -----------------------------------------------------------------------
-
-
-def _imports(user, since) -> Iterator[JobEnded]:
-    ImportJob = apps.get_model("contacts", "ImportJob")
-    jobs = ImportJob.objects.filter(
-        user=user,
-        state__in=[ImportJob.State.DONE, ImportJob.State.FAILED],
-        finished_at__gte=since,
-    )
-    for job in jobs:
-        params = {"file": job.original_name, "list": job.list_subject or str(job.list_platform_id)}
-        url = _url("contacts:import-detail", job.pk)
-        if job.state == ImportJob.State.DONE:
-            yield JobEnded(
-                f"contacts.import:{job.pk}:done",
-                Notification.Level.SUCCESS,
-                gettext_noop("The import of “%(file)s” into the list “%(list)s” has finished."),
-                params,
-                url,
-                job.account_id,
-            )
-        else:
-            yield JobEnded(
-                f"contacts.import:{job.pk}:failed",
-                Notification.Level.ERROR,
-                gettext_noop(
-                    "The import of “%(file)s” into the list “%(list)s” failed. Open it to see why."
-                ),
-                params,
-                url,
-                job.account_id,
-            )
-
-
-def _resyncs(user, since) -> Iterator[JobEnded]:
-    ResyncJob = apps.get_model("ops", "ResyncJob")
-    jobs = ResyncJob.objects.filter(
-        requested_by=user,
-        status__in=[ResyncJob.Status.DONE, ResyncJob.Status.FAILED],
-        finished_at__gte=since,
-    )
-    for job in jobs:
-        done = job.status == ResyncJob.Status.DONE
-        yield JobEnded(
-            f"ops.resync:{job.pk}:{job.status}",
-            Notification.Level.SUCCESS if done else Notification.Level.ERROR,
-            gettext_noop("Everything was fetched again from the platform.")
-            if done
-            else gettext_noop(
-                "Fetching everything again from the platform failed. Open it to see why."
-            ),
-            {},
-            _url("ops:resync"),
-            job.account_id,
-        )
-
-
-# Template checks are started by saving a template; the check belongs to the account, so every
-# member who may edit templates hears about it.
-_TEMPLATE_MESSAGES = {
-    "green": (
-        Notification.Level.SUCCESS,
-        gettext_noop("The template “%(name)s” passed the content check."),
-    ),
-    "yellow": (
-        Notification.Level.SUCCESS,
-        gettext_noop("The template “%(name)s” passed the content check with warnings."),
-    ),
-    "red_pass": (
-        Notification.Level.INFO,
-        gettext_noop("The template “%(name)s” passed the content check but scored high for spam."),
-    ),
-    "red": (
-        Notification.Level.ERROR,
-        gettext_noop("The platform rejected the template “%(name)s” in its content check."),
-    ),
-}
-
-
-def _template_checks(user, since) -> Iterator[JobEnded]:
-    MailTemplate = apps.get_model("mailtemplates", "MailTemplate")
-    Membership = apps.get_model("accounts", "Membership")
-    editors = Membership.objects.filter(user=user).exclude(role=Membership.Role.VIEWER)
-    templates = MailTemplate.objects.filter(
-        account_id__in=editors.values("account_id"),
-        poll_finished_at__gte=since,
-        poll_state__in=[
-            MailTemplate.PollState.DONE,
-            MailTemplate.PollState.TIMED_OUT,
-            MailTemplate.PollState.FAILED,
-        ],
-    )
-    for template in templates:
-        stamp = int(template.poll_finished_at.timestamp())
-        url = _url("mailtemplates:edit", template.pk)
-        params = {"name": template.name}
-        if template.poll_state == MailTemplate.PollState.DONE:
-            level, message = _TEMPLATE_MESSAGES.get(
-                template.check_result,
-                (
-                    Notification.Level.INFO,
-                    gettext_noop("The content check of “%(name)s” has finished."),
-                ),
-            )
-        else:
-            level = Notification.Level.ERROR
-            message = gettext_noop(
-                "The content check of “%(name)s” did not finish. Open it to check again."
-            )
-        yield JobEnded(
-            f"templates.check:{template.pk}:{stamp}",
-            level,
-            message,
-            params,
-            url,
-            template.account_id,
-        )
-
+# -- the job tables scanned: each app registers its own -------------------------------------------
 
 #: Scanners: (user, since) -> jobs of this user that ended since then.
-SOURCES: list[Callable[[object, dt.datetime], Iterable[JobEnded]]] = [
-    _imports,
-    _resyncs,
-    _template_checks,
-]
+SOURCES: list[Callable[[object, dt.datetime], Iterable[JobEnded]]] = []
 
 
-def scan(*, user, now: dt.datetime | None = None) -> int:
-    """Record a notification for every job of `user` that ended since the last scan."""
-    from apps.accounts.models import UserPreference
+def register_scanner(func: Callable[[object, dt.datetime], Iterable[JobEnded]]):
+    """Called from an app's AppConfig.ready(): its job table is scanned at every poll."""
+    if func not in SOURCES:
+        SOURCES.append(func)
+    return func
 
-    now = now or timezone.now()
-    pref, _created = UserPreference.objects.get_or_create(user=user)
-    last = pref.notifications_scanned_at
-    UserPreference.objects.filter(pk=pref.pk).update(notifications_scanned_at=now)
-    if last is None:
-        return 0  # the first poll of this user: jobs that ended before are not news
-    since = max(last - SCAN_OVERLAP, now - MAX_AGE)
+
+def url_or_blank(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def scan(*, user, since: dt.datetime) -> int:
+    """Record a notification for every job of `user` that ended since `since` (the caller keeps
+    the time of the user's last scan: accounts.preferences.notifications_scan)."""
     created = 0
     for source in SOURCES:
-        try:
-            ended = list(source(user, since))
-        except LookupError:  # an app that is not installed
-            continue
+        ended = list(source(user, since))
         for job in ended:
             notification = notify(
                 user=user,

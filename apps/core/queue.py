@@ -19,16 +19,21 @@ QUEUE_DOWN = gettext_noop(
 
 
 def enqueue_on_commit(
-    send: Callable[[], object], *, on_failure: Callable[[Exception], object], what: str
+    send: Callable[[], object],
+    *,
+    what: str,
+    on_failure: Callable[[Exception], object] | None = None,
 ) -> None:
-    """Run `send()` (e.g. `task.delay(job.pk)`) after the commit; if publishing fails, call
-    `on_failure(exc)`, which must leave the work in a state that can be started again."""
+    """Run `send()` (e.g. `task.delay(job.pk)`) after the commit; if publishing fails, log it
+    and call `on_failure(exc)`, which must leave the work in a state that can be started again
+    (none for work the next beat tick redoes anyway)."""
 
     def run() -> None:
         try:
             send()
         except Exception as exc:  # kombu's OperationalError, a timeout, a refused connection
             logger.error("could not queue %s: %s", what, exc)
-            on_failure(exc)
+            if on_failure is not None:
+                on_failure(exc)
 
     transaction.on_commit(run)

@@ -25,8 +25,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-import requests
-import urllib3
 from django.conf import settings
 from django.utils import timezone
 
@@ -41,25 +39,9 @@ logger = logging.getLogger(__name__)
 ANSWER_LOST = (PlatformUnavailable, MalformedReply)
 
 
-def _never_sent(exc: BaseException) -> bool:
-    """A connection that was never made (refused, no route, connect timeout): nothing sent."""
-    # The transport says so itself (it does not chain requests' exception: its text quotes the
-    # URL, and legacy-mode or §7 `pwd` query strings must not reach stored tracebacks).
-    flagged = getattr(exc, "never_sent", None)
-    if flagged is not None:
-        return bool(flagged)
-    cause = exc.__cause__
-    if isinstance(cause, requests.ConnectTimeout):
-        return True
-    if isinstance(cause, requests.ConnectionError):
-        reason = getattr(cause.args[0] if cause.args else None, "reason", None)
-        return isinstance(reason, urllib3.exceptions.NewConnectionError)
-    return False
-
-
 def answer_lost(exc: BaseException) -> bool:
     """Whether the platform may have carried out a write whose answer did not arrive."""
-    return isinstance(exc, ANSWER_LOST) and not _never_sent(exc)
+    return isinstance(exc, ANSWER_LOST) and not getattr(exc, "never_sent", False)
 
 
 T = TypeVar("T")

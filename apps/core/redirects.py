@@ -16,11 +16,19 @@ def is_safe_target(request, target: str | None) -> bool:
 
 def safe_next(request, fallback: str, *, use_referer: bool = False) -> str:
     """POST (or GET) `next`, else optionally the Referer, when safe; otherwise `fallback` (a URL
-    or a URL name; "" gives "" when the request names no safe target)."""
+    or a URL name)."""
     candidates = [request.POST.get("next"), request.GET.get("next")]
     if use_referer:
         candidates.append(request.META.get("HTTP_REFERER"))
     for target in candidates:
         if target and is_safe_target(request, target):
             return target
-    return resolve_url(fallback) if fallback else ""
+    return resolve_url(fallback)
+
+
+def named_next(request) -> str:
+    """The safe `next` the request names (POST, then GET), or "" when it names none."""
+    for target in (request.POST.get("next"), request.GET.get("next")):
+        if target and is_safe_target(request, target):
+            return target
+    return ""

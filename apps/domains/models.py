@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import PlatformAccount
+from apps.accounts.models import AccountOwned, account_key
 
 
 class SenderDomain(models.Model):
@@ -22,12 +22,7 @@ class SenderDomain(models.Model):
         NOT_VERIFIED = 2, _("Added, DNS records not found yet")
         VERIFIED = 3, _("Added and verified")
 
-    account = models.ForeignKey(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="sender_domains",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("sender_domains")
     customer_id = models.CharField(_("sub-account"), max_length=32, blank=True, default="")
     domain = models.CharField(_("domain"), max_length=255)
     platform_id = models.BigIntegerField(_("platform domain id"), null=True, blank=True)
@@ -77,12 +72,7 @@ class Mailbox(models.Model):
     """A sender account under a domain (§7.7); also an SMTP login (§10). No password here:
     the portal shows a new password once and never stores it."""
 
-    account = models.ForeignKey(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="mailboxes",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("mailboxes")
     customer_id = models.CharField(_("sub-account"), max_length=32, blank=True, default="")
     domain = models.ForeignKey(
         SenderDomain, on_delete=models.CASCADE, related_name="mailboxes", verbose_name=_("domain")
@@ -107,15 +97,9 @@ class Mailbox(models.Model):
         return self.address
 
 
-class DomainSync(models.Model):
+class DomainSync(AccountOwned):
     """When a scope's domains were last fetched from the platform, and the last failure."""
 
-    account = models.ForeignKey(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     customer_id = models.CharField(_("sub-account"), max_length=32, blank=True, default="")
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -131,18 +115,12 @@ class DomainSync(models.Model):
         return f"{self.account} {self.customer_id or '-'} {self.synced_at}"
 
 
-class DomainNotification(models.Model):
+class DomainNotification(AccountOwned):
     """News for the marketer on the domains pages, e.g. "example.com is now verified"."""
 
     class Kind(models.TextChoices):
         VERIFIED = "verified", _("Domain verified")
 
-    account = models.ForeignKey(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("platform account"),
-    )
     customer_id = models.CharField(_("sub-account"), max_length=32, blank=True, default="")
     domain = models.ForeignKey(
         SenderDomain,

@@ -7,12 +7,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from apps.accounts.decorators import account_required, role_allows
+from apps.core.errors import errors_as_messages
 from apps.core.forms import TypedConfirmationForm
 from apps.core.messages import platform_error_message
 from apps.umail.errors import UmailError
@@ -103,6 +105,7 @@ def refresh_view(request):
 
 @require_POST
 @account_required(role=OWNER)
+@errors_as_messages("domains:index")
 def add_view(request):
     account, customer_id = _scope(request)
     form = DomainAddForm(request.POST)
@@ -111,13 +114,9 @@ def add_view(request):
             messages.error(request, error)
         return redirect("domains:index")
     domain = form.cleaned_data["domain"]
-    try:
-        obj = services.domain_add(
-            account=account, user=request.user, domain=domain, customer_id=customer_id
-        )
-    except UmailError as exc:
-        messages.error(request, platform_error_message(exc))
-        return redirect("domains:index")
+    obj = services.domain_add(
+        account=account, user=request.user, domain=domain, customer_id=customer_id
+    )
     if obj.verified:
         messages.success(request, _("%(d)s was added and is already verified.") % {"d": domain})
     else:
@@ -193,6 +192,7 @@ def status_view(request, pk):
 
 
 @account_required(role=OWNER)
+@errors_as_messages("domains:detail")
 def delete_view(request, pk):
     domain = _domain(request, pk)
     if domain.is_system:
@@ -207,25 +207,18 @@ def delete_view(request, pk):
             {"domain": domain, "scope": request.scope, "confirm": confirm},
         )
     name = domain.domain
-    try:
-        services.domain_delete(account=request.account, user=request.user, domain=domain)
-    except UmailError as exc:
-        messages.error(request, platform_error_message(exc))
-        return redirect("domains:detail", pk=domain.pk)
+    services.domain_delete(account=request.account, user=request.user, domain=domain)
     messages.success(request, _("%(d)s was deleted.") % {"d": name})
     return redirect("domains:index")
 
 
 @require_POST
 @account_required
+@errors_as_messages("domains:detail", extra=gettext_noop("Showing the last data fetched."))
 def mailboxes_refresh_view(request, pk):
     domain = _domain(request, pk)
-    try:
-        count = services.mailboxes_sync(domain=domain)
-    except UmailError as exc:
-        _platform_failed(request, exc)
-    else:
-        messages.success(request, _("%(n)s mailboxes fetched from the platform.") % {"n": count})
+    count = services.mailboxes_sync(domain=domain)
+    messages.success(request, _("%(n)s mailboxes fetched from the platform.") % {"n": count})
     return redirect("domains:detail", pk=domain.pk)
 
 
@@ -244,6 +237,7 @@ def _password_page(request, *, mailbox: Mailbox, password: str, created: bool):
 @never_cache
 @require_POST
 @account_required(role=OWNER)
+@errors_as_messages("domains:detail")
 def mailbox_add_view(request, pk):
     domain = _domain(request, pk)
     if domain.is_system:
@@ -255,17 +249,13 @@ def mailbox_add_view(request, pk):
             for error in field_errors:
                 messages.error(request, error)
         return redirect("domains:detail", pk=domain.pk)
-    try:
-        mailbox, password = services.mailbox_add(
-            account=request.account,
-            user=request.user,
-            domain=domain,
-            name=form.cleaned_data["name"],
-            password=form.cleaned_data["password"],
-        )
-    except UmailError as exc:
-        messages.error(request, platform_error_message(exc))
-        return redirect("domains:detail", pk=domain.pk)
+    mailbox, password = services.mailbox_add(
+        account=request.account,
+        user=request.user,
+        domain=domain,
+        name=form.cleaned_data["name"],
+        password=form.cleaned_data["password"],
+    )
     return _password_page(request, mailbox=mailbox, password=password, created=True)
 
 

@@ -6,3 +6,6 @@ class MailtemplatesConfig(AppConfig):
     name = "apps.mailtemplates"
     label = "mailtemplates"
     verbose_name = _("Templates")
+
+    def ready(self) -> None:
+        from . import notifications  # noqa: F401 - registers the toast scanner

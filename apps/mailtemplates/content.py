@@ -20,6 +20,8 @@ from html.parser import HTMLParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.exceptions import ApplicationError
+
 # -- merge tags ----------------------------------------------------------------------------------
 
 #: The documentation (V19) does not say how a template refers to a contact's fields. The portal
@@ -430,7 +432,7 @@ IMAGE_TYPES = {
 }
 
 
-class ImportRefused(ValueError):
+class ImportRefused(ApplicationError, ValueError):
     """The file cannot be imported; the message is for the marketer."""
 
 

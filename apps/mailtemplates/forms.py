@@ -19,11 +19,9 @@ MAX_HTML_BYTES = 2 * 1024 * 1024  # stays below Django's DATA_UPLOAD_MAX_MEMORY_
 def attachment_limits() -> dict[str, int]:
     """Stated on the page before anyone chooses a file, and enforced on upload."""
     return {
-        "max_files": int(getattr(settings, "MAILTEMPLATES_MAX_FILES_PER_UPLOAD", 10)),
-        "max_file_bytes": int(getattr(settings, "MAILTEMPLATES_MAX_ATTACHMENT_BYTES", 5 << 20)),
-        "max_total_bytes": int(
-            getattr(settings, "MAILTEMPLATES_MAX_TOTAL_ATTACHMENT_BYTES", 10 << 20)
-        ),
+        "max_files": int(settings.MAILTEMPLATES_MAX_FILES_PER_UPLOAD),
+        "max_file_bytes": int(settings.MAILTEMPLATES_MAX_ATTACHMENT_BYTES),
+        "max_total_bytes": int(settings.MAILTEMPLATES_MAX_TOTAL_ATTACHMENT_BYTES),
     }
 
 

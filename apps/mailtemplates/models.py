@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import account_key
 from apps.core.timezones import from_platform
 
 
@@ -66,12 +67,7 @@ class MailTemplate(models.Model):
         TIMED_OUT = "timed_out", _("The check did not finish in time")
         FAILED = "failed", _("Polling failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="mail_templates",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("mail_templates")
     platform_id = models.BigIntegerField(_("platform template id"))
     name = models.CharField(_("name"), max_length=200)
     subjects = models.JSONField(_("subjects"), default=list)
@@ -238,12 +234,7 @@ class TemplateAttachment(models.Model):
 class TemplateSync(models.Model):
     """When the account's template list (§5.4) was last mirrored, and the last failure."""
 
-    account = models.OneToOneField(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="template_sync",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("template_sync", one=True)
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)

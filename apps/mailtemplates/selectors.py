@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
 
+from apps.contacts.selectors import list_field_labels, lists_for_account
+from apps.core.hooks import Hook
+
 from .content import FIXED_FIELDS, VAR_FIELDS, merge_tag
 from .models import MailTemplate, TemplateSync
 
@@ -30,16 +33,14 @@ def attachments_total_bytes(*, template: MailTemplate) -> int:
     return template.attachments.aggregate(total=Sum("size_bytes"))["total"] or 0
 
 
+#: Answered by the campaigns app from its mirror of §6.1: campaigns still to be sent (waiting,
+#: not yet sending or paused) that use a template, as objects whose str() names them.
+scheduled_campaigns_for_template = Hook("mailtemplates.scheduled_campaigns_for_template")
+
+
 def template_scheduled_campaigns(*, account, template_id: int) -> list:
-    """Campaigns still to be sent that use this template (platform id), to warn before delete.
-
-    Hook for the campaigns feature, which fills it from its own mirror of §6.1 (tasks whose
-    send status is waiting, not yet sending or paused). Until campaigns exist there are none.
-    Each item needs a `__str__` that names the campaign for the warning.
-    """
-    from apps.campaigns.selectors import scheduled_for_template
-
-    return scheduled_for_template(account=account, template_id=template_id)
+    """Campaigns still to be sent that use this template (platform id), to warn before delete."""
+    return scheduled_campaigns_for_template.collect(account=account, template_id=template_id)
 
 
 @dataclass(frozen=True)
@@ -54,19 +55,12 @@ def merge_tag_fields(*, account, list_id: int | None = None) -> list[MergeField]
     the marketer gave var1–var10 on a contact list when one is chosen."""
     labels: dict[str, str] = {}
     if list_id is not None:
-        # ---- Named variables from the contacts feature (merged in here, and only here). ----
-        # apps.contacts.selectors.list_field_labels(*, account, list_id) -> {"var1": "会员编号"}
-        # is being built in parallel; until it exists the picker shows var1–var10 unnamed.
+        # The names the marketer gave var1–var10 on that list (contacts' mirror).
         try:
-            from apps.contacts.selectors import list_field_labels
-        except ImportError:
-            list_field_labels = None
-        if list_field_labels is not None:
-            try:
-                labels = dict(list_field_labels(account=account, list_id=list_id) or {})
-            except Exception:  # a picker must never break the editor
-                logger.exception("list_field_labels failed for list %s", list_id)
-                labels = {}
+            labels = dict(list_field_labels(account=account, list_id=list_id) or {})
+        except Exception:  # a picker must never break the editor
+            logger.exception("list_field_labels failed for list %s", list_id)
+            labels = {}
     fields = [MergeField(name, str(label), merge_tag(name)) for name, label in FIXED_FIELDS]
     for name in VAR_FIELDS:
         named = (labels.get(name) or "").strip()
@@ -76,14 +70,7 @@ def merge_tag_fields(*, account, list_id: int | None = None) -> list[MergeField]
 
 
 def merge_tag_lists(*, account) -> list[tuple[int, str]]:
-    """Contact lists whose variable names the picker can show: (platform id, name).
-
-    From the contacts feature when it is installed (guarded like list_field_labels above).
-    """
-    try:
-        from apps.contacts.selectors import lists_for_account
-    except ImportError:
-        return []
+    """Contact lists whose variable names the picker can show: (platform id, name)."""
     try:
         return [(row.platform_id, str(row)) for row in lists_for_account(account=account)]
     except Exception:  # a picker must never break the editor

@@ -31,9 +31,9 @@ logger = logging.getLogger(__name__)
 def poll_settings() -> tuple[float, float, float]:
     """(first and base delay, longest delay, time limit) of the content-check poller, seconds."""
     return (
-        float(getattr(settings, "MAILTEMPLATES_POLL_BASE_SECONDS", 1.0)),
-        float(getattr(settings, "MAILTEMPLATES_POLL_MAX_SECONDS", 30.0)),
-        float(getattr(settings, "MAILTEMPLATES_CHECK_TIME_LIMIT", 600.0)),
+        float(settings.MAILTEMPLATES_POLL_BASE_SECONDS),
+        float(settings.MAILTEMPLATES_POLL_MAX_SECONDS),
+        float(settings.MAILTEMPLATES_CHECK_TIME_LIMIT),
     )
 
 

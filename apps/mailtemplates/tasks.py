@@ -6,8 +6,7 @@ import logging
 
 from celery import shared_task
 
-from apps.accounts.models import PlatformAccount
-from apps.umail.errors import UmailError
+from apps.accounts.fanout import fan_out, run_for_account
 
 from . import services
 
@@ -31,21 +30,15 @@ def template_check_poll_task(template_id: int, generation: int, attempt: int = 0
 @shared_task(bind=True, max_retries=3, acks_late=True, ignore_result=True)
 def template_sync_task(self, account_id: int) -> None:
     """Mirror §5.4 for one account. Idempotent: the mirror ends up as the platform's list."""
-    account = PlatformAccount.objects.filter(pk=account_id).first()
-    if account is None:
-        return
-    try:
-        services.template_sync(account=account)
-    except UmailError as exc:
-        if exc.retryable and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
-        logger.warning("template sync failed for account %s: %s", account_id, exc)
+    run_for_account(
+        self,
+        account_id,
+        lambda account: services.template_sync(account=account),
+        what="template sync",
+    )
 
 
 @shared_task(ignore_result=True)
 def templates_sync_all_task() -> int:
     """Beat: one sync per account, so one slow account delays no other."""
-    ids = list(PlatformAccount.objects.values_list("pk", flat=True))
-    for account_id in ids:
-        template_sync_task.delay(account_id)
-    return len(ids)
+    return fan_out(template_sync_task)

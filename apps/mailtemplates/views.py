@@ -53,6 +53,17 @@ PREVIEW_CSP = (
 PREVIEW_WIDTHS = {"desktop": 640, "mobile": 375}
 
 
+def save_failed_message(exc: UmailError) -> str:
+    """A failed upload: what went wrong, and whether it may still have been saved (a lost answer
+    may still have created it: the portal looks before the next attempt)."""
+    outcome = (
+        _("The portal checks with the platform before uploading it again.")
+        if answer_lost(exc)
+        else _("Nothing was saved.")
+    )
+    return platform_error_message(exc) + " " + outcome
+
+
 def _template(request, pk: int) -> MailTemplate:
     return get_object_or_404(MailTemplate, pk=pk, account=request.account)
 
@@ -265,13 +276,7 @@ def create_view(request):
             files=_uploads(files),
         )
     except UmailError as exc:
-        # A lost answer may still have created it: the portal looks before the next attempt.
-        outcome = (
-            _("The portal checks with the platform before uploading it again.")
-            if answer_lost(exc)
-            else _("Nothing was saved.")
-        )
-        messages.error(request, platform_error_message(exc) + " " + outcome)
+        messages.error(request, save_failed_message(exc))
         return render(
             request, "mailtemplates/editor.html", _editor_context(request, form, issues=issues)
         )

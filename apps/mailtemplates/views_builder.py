@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts.decorators import account_required
 from apps.core.messages import platform_error_message
-from apps.core.reconcile import answer_lost
 from apps.umail.errors import UmailError
 
 from . import gallery, selectors
@@ -35,7 +34,7 @@ from .builder_forms import BuilderForm, RichTextForm
 from .content import html_to_text, lint_template
 from .models import MailTemplate
 from .sanitise import PREHEADER_RE, sanitise_email_html
-from .views import _frame_response
+from .views import _frame_response, save_failed_message
 
 #: The builder page extends the portal's CSP (settings.CONTENT_SECURITY_POLICY): scripts stay
 #: 'self' plus the request's nonce (GrapesJS needs no eval: the browser journey runs it under this
@@ -46,6 +45,22 @@ BLANK_PAGE = (
     '<div class="wrap"><div class="card"><div class="pad">'
     "<p>{hello}</p><p>{text}</p></div></div></div>"
 )
+
+
+def _save(request, template, cd: dict, html: str, mode, **extra):
+    """The builder's and the rich-text editor's save: the composed e-mail and its text part."""
+    return template_save_composed(
+        account=request.account,
+        user=request.user,
+        template=template,
+        name=cd["name"],
+        subjects=cd["subjects"],
+        preheader=cd["preheader"],
+        html=html,
+        text=html_to_text(html),
+        mode=mode,
+        **extra,
+    )
 
 
 def _template_or_none(request, pk):
@@ -201,25 +216,11 @@ def _builder_post(request, template):
     cd = form.cleaned_data
     html = compose_email(body_html=cd["html"], css=cd["css"], preheader=cd["preheader"])
     try:
-        template, changed = template_save_composed(
-            account=request.account,
-            user=request.user,
-            template=template,
-            name=cd["name"],
-            subjects=cd["subjects"],
-            preheader=cd["preheader"],
-            html=html,
-            text=html_to_text(html),
-            mode=MailTemplate.EditorMode.BUILDER,
-            project=project,
+        template, changed = _save(
+            request, template, cd, html, MailTemplate.EditorMode.BUILDER, project=project
         )
     except UmailError as exc:
-        outcome = (
-            _("The portal checks with the platform before uploading it again.")
-            if answer_lost(exc)
-            else _("Nothing was saved.")
-        )
-        messages.error(request, platform_error_message(exc) + " " + outcome)
+        messages.error(request, save_failed_message(exc))
         return _builder_render(request, form, template, data, status=502)
     _saved_message(request, template, changed)
     return redirect("mailtemplates:builder", pk=template.pk)
@@ -262,16 +263,8 @@ def richtext_view(request, pk: int | None = None):
             cd = form.cleaned_data
             html = richtext_email(body_html=cd["body"], preheader=cd["preheader"])
             try:
-                template, changed = template_save_composed(
-                    account=request.account,
-                    user=request.user,
-                    template=template,
-                    name=cd["name"],
-                    subjects=cd["subjects"],
-                    preheader=cd["preheader"],
-                    html=html,
-                    text=html_to_text(html),
-                    mode=MailTemplate.EditorMode.RICHTEXT,
+                template, changed = _save(
+                    request, template, cd, html, MailTemplate.EditorMode.RICHTEXT
                 )
             except UmailError as exc:
                 messages.error(request, platform_error_message(exc) + " " + _("Nothing was saved."))

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.accounts.decorators import account_required
 from apps.core.messages import platform_error_message
-from apps.core.redirects import safe_next
+from apps.core.redirects import named_next
 from apps.smtp.selectors import smtp_settings
 from apps.umail.errors import UmailError
 
@@ -83,7 +83,7 @@ def test_send_view(request, pk: int):
             "held": held,
             "missing": missing,
             "result": result,
-            "next": safe_next(request, ""),
+            "next": named_next(request),
         },
         status=status,
     )

@@ -8,7 +8,7 @@ class OpsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
-        from . import builtin, signals
+        from . import builtin, notifications, signals  # noqa: F401 - notifications: toasts
 
         signals.connect()
         builtin.register()

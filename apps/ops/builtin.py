@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from .registry import register_encrypted_field, register_resync, register_snapshot
+from apps.core.registry import register_encrypted_field, register_resync, register_snapshot
 
 
 def _resync_customer(*, account) -> None:

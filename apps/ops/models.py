@@ -5,6 +5,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import account_key
+from apps.core.jobs import BackgroundJob
+
 
 class FailedTask(models.Model):
     """A Celery task that ended in an exception (recorded by the `task_failure` signal)."""
@@ -47,12 +50,14 @@ class Heartbeat(models.Model):
         return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
-class ResyncJob(models.Model):
+class ResyncJob(BackgroundJob):
     """Fetch everything of one platform account again and replace its local mirrors.
 
     Runs as a Celery task that may be delivered more than once (acks_late): the job claims a lease
     before working, checkpoints each finished step, and is finished exactly once.
     """
+
+    STATE_FIELD = "status"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -60,12 +65,7 @@ class ResyncJob(models.Model):
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.PlatformAccount",
-        on_delete=models.CASCADE,
-        related_name="resync_jobs",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("resync_jobs")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -86,10 +86,8 @@ class ResyncJob(models.Model):
     current_step = models.CharField(_("current step"), max_length=100, blank=True)
     worker = models.CharField(_("worker"), max_length=255, blank=True)
     lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

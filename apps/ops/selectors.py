@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from . import registry
+from apps.core import registry
+
 from .models import FailedTask, Heartbeat, ResyncJob
 
 logger = logging.getLogger(__name__)

@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from apps.accounts import crypto
 from apps.accounts.models import PlatformAccount
-from apps.core import audit
+from apps.core import audit, registry
 
-from . import registry
 from .models import FailedTask, ResyncJob
 
 logger = logging.getLogger(__name__)

@@ -86,7 +86,7 @@ def json_worker_logs(logger=None, **_):
         return
     for handler in logger.handlers:
         handler.addFilter(RedactFilter())  # in every format: no credential in a worker's log
-        if getattr(settings, "LOG_FORMAT", "plain") == "json":
+        if settings.LOG_FORMAT == "json":
             handler.setFormatter(JsonFormatter())
             handler.addFilter(RequestIdFilter())
 

@@ -82,8 +82,8 @@ def _settings_config() -> SmtpConfig | None:
         username=settings.EMAIL_HOST_USER,
         password=settings.EMAIL_HOST_PASSWORD,
         security=security,
-        verify_certificate=getattr(settings, "UMAIL_SMTP_VERIFY_CERTIFICATE", True),
-        timeout=settings.EMAIL_TIMEOUT or getattr(settings, "UMAIL_SMTP_TIMEOUT", 20.0),
+        verify_certificate=settings.UMAIL_SMTP_VERIFY_CERTIFICATE,
+        timeout=settings.EMAIL_TIMEOUT or settings.UMAIL_SMTP_TIMEOUT,
         local_hostname=str(DNS_NAME),
     )
 
@@ -133,10 +133,10 @@ class PlatformSMTPBackend(BaseEmailBackend):
                 verify_certificate=(
                     True if given["verify_certificate"] is None else given["verify_certificate"]
                 ),
-                timeout=given["timeout"] or getattr(settings, "UMAIL_SMTP_TIMEOUT", 20.0),
+                timeout=given["timeout"] or settings.UMAIL_SMTP_TIMEOUT,
                 local_hostname=str(DNS_NAME),
             )
-        if getattr(settings, "UMAIL_SMTP_ACCOUNT", ""):
+        if settings.UMAIL_SMTP_ACCOUNT:
             return _account_config(settings.UMAIL_SMTP_ACCOUNT)
         config = _settings_config()
         if config is None:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import crypto
-from apps.accounts.models import PlatformAccount
+from apps.accounts.models import account_key
 
 from .client import NONE, SSL, STARTTLS, SmtpConfig
 
@@ -29,12 +29,7 @@ class SmtpSettings(models.Model):
         SSL = SSL, _("SSL/TLS from the start")
         STARTTLS = STARTTLS, _("STARTTLS")
 
-    account = models.OneToOneField(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="smtp_settings",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("smtp_settings", one=True)
     host = models.CharField(_("SMTP server"), max_length=255, default=_default_host)
     port = models.PositiveIntegerField(
         _("port"),
@@ -128,12 +123,7 @@ class OutboundMail(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent")
 
-    account = models.ForeignKey(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="outbound_mails",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("outbound_mails")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     event = models.CharField(_("event"), max_length=50, blank=True)
     created_by = models.ForeignKey(
@@ -181,12 +171,7 @@ class OutboundMail(models.Model):
 class QuotaAlert(models.Model):
     """Whether an account's quota is currently below the alert level, so it is notified once."""
 
-    account = models.OneToOneField(
-        PlatformAccount,
-        on_delete=models.CASCADE,
-        related_name="quota_alert",
-        verbose_name=_("platform account"),
-    )
+    account = account_key("quota_alert", one=True)
     low = models.BooleanField(_("quota low"), default=False)
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 

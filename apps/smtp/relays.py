@@ -33,9 +33,9 @@ def _pair(item: str) -> tuple[str, int] | None:
 
 def allowed_relays() -> list[tuple[str, int]]:
     """The (host, port) pairs the operator allows, in the order configured."""
-    configured = [p for p in map(_pair, getattr(settings, "SMTP_ALLOWED_RELAYS", [])) if p]
+    configured = [p for p in map(_pair, settings.SMTP_ALLOWED_RELAYS) if p]
     pairs = configured or [(_normal_host(settings.UMAIL_SMTP_HOST), int(settings.UMAIL_SMTP_PORT))]
-    if getattr(settings, "EMAIL_HOST_USER", "") and getattr(settings, "EMAIL_HOST", ""):
+    if settings.EMAIL_HOST_USER and settings.EMAIL_HOST:
         pairs.append((_normal_host(settings.EMAIL_HOST), int(settings.EMAIL_PORT)))
     return list(dict.fromkeys(pairs))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from apps.accounts.models import PlatformAccount
+from apps.domains.selectors import sender_mailboxes as domain_mailboxes
 
 from .models import OutboundMail, SmtpSettings
 
@@ -18,14 +19,7 @@ def outbound_mails(*, account: PlatformAccount) -> QuerySet[OutboundMail]:
 
 
 def sender_mailboxes(*, account: PlatformAccount) -> list[str] | None:
-    """The account's sender mailboxes (§7.7) from the domains app's mirror, as addresses.
-
-    None when the domains app offers no selector (the form then takes a typed address).
-    """
-    try:
-        from apps.domains.selectors import sender_mailboxes as domain_mailboxes
-    except ImportError:
-        return None
+    """The account's sender mailboxes (§7.7) from the domains app's mirror, as addresses."""
     boxes = []
     for box in domain_mailboxes(account=account):
         address = box if isinstance(box, str) else getattr(box, "address", None) or str(box)

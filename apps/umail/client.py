@@ -8,8 +8,8 @@ from .account import AccountAPI
 from .console import console_login
 from .contacts import ContactsAPI
 from .domains import DomainsAPI
+from .send_tasks import TasksAPI
 from .stats import StatsAPI
-from .tasks import TasksAPI
 from .templates import TemplatesAPI
 from .tracking import TrackingAPI
 from .transport import Transport, TransportConfig

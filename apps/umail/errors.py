@@ -13,10 +13,15 @@ class UmailError(Exception):
     #: Whether repeating the same read may succeed (used by the retry loop and by Celery tasks).
     retryable = False
 
-    def __init__(self, message: str = "", *, status_code: int | None = None):
+    def __init__(
+        self, message: str = "", *, status_code: int | None = None, never_sent: bool = False
+    ):
         super().__init__(message)
         self.message = message
         self.status_code = status_code
+        #: The request never left: no connection was made (refused, no route, connect timeout),
+        #: so a write certainly did not happen and may be repeated safely.
+        self.never_sent = never_sent
 
 
 class PlatformUnavailable(UmailError):

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from .client import UmailClient
 from .errors import PlatformRejected, UmailError
-from .tasks import BEIJING
+from .times import BEIJING
 
 UNDERSTOOD, REFUSED, FAILED, SKIPPED = "understood", "refused", "failed", "skipped"
 

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from . import records, xml
 from .errors import MalformedReply
 from .resource import Resource
-from .tasks import parse_platform_time
+from .times import parse_platform_time
 from .transport import error_from_reply
 from .xml import expect_root, to_dataclass
 

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 from xml.etree.ElementTree import Element
 
 import requests
+import urllib3
 from django.views.decorators.debug import sensitive_variables
 
 from . import xml
@@ -39,14 +40,14 @@ _AUTH_STATUSES = {"auth_error", "login_error", "user_error", "auth_failed"}
 _RATE_LIMIT_STATUSES = {"rate_limit", "too_many_requests", "over_limit"}
 
 
-def _never_connected(exc: requests.RequestException) -> bool:
-    """A connection that was never made (refused, no route): nothing reached the platform."""
-    import urllib3
-
-    if not isinstance(exc, requests.ConnectionError):
-        return False
-    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+def _never_sent(exc: requests.RequestException) -> bool:
+    """No connection was made (refused, no route, connect timeout): nothing reached the platform."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
 
 
 @dataclass(frozen=True)
@@ -137,20 +138,19 @@ class Transport:
             response = self.session.request(method, url, **kwargs)
         except requests.Timeout as exc:
             self._log(method, url, "timeout", started)
+            never_sent = _never_sent(exc)
             scrub_exception_chain(exc)  # its messages repeat the URL (legacy: password=md5)
-            # `from None` as well: requests' exceptions quote the whole URL, and a legacy-mode or
-            # §7 `pwd` query string must not reach stored tracebacks and error pages with them.
-            error = PlatformTimeout("The platform did not answer in time.")
-            error.never_sent = isinstance(exc, requests.ConnectTimeout)
-            raise error from None
+            raise PlatformTimeout(
+                "The platform did not answer in time.", never_sent=never_sent
+            ) from exc  # kept for debugging: scrub_exception_chain removed the secrets
         except requests.RequestException as exc:
             self._log(method, url, type(exc).__name__, started)
+            never_sent = _never_sent(exc)
             scrub_exception_chain(exc)
-            error = PlatformUnavailable(
-                f"The platform could not be reached ({type(exc).__name__})."
-            )
-            error.never_sent = _never_connected(exc)
-            raise error from None
+            raise PlatformUnavailable(
+                f"The platform could not be reached ({type(exc).__name__}).",
+                never_sent=never_sent,
+            ) from exc  # kept for debugging: scrub_exception_chain removed the secrets
         self._log(method, response.url or url, response.status_code, started)
         return response
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "apps.mailtemplates",
     "apps.campaigns",
     "apps.analytics",
+    "apps.experiments",
     "apps.domains",
     "apps.smtp",
     "apps.ops",
@@ -91,7 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The signed-in user's own language and time zone (after Locale- and AuthenticationMiddleware).
-    "apps.core.middleware.UserPreferencesMiddleware",
+    "apps.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Messages of htmx requests travel as toasts in the HX-Trigger header.
     "apps.core.middleware.HtmxMessagesMiddleware",
@@ -257,12 +258,35 @@ UMAIL_SMTP_PORT = env.int("UMAIL_SMTP_PORT", default=25)
 # smtp.bestedm.org:587 to offer TLS ports.
 SMTP_ALLOWED_RELAYS = env.list("EDMPORTAL_SMTP_ALLOWED_RELAYS", default=[])
 UMAIL_SMTP_TIMEOUT = env.float("UMAIL_SMTP_TIMEOUT", default=20.0)
+UMAIL_SMTP_VERIFY_CERTIFICATE = env.bool("UMAIL_SMTP_VERIFY_CERTIFICATE", default=True)
 # Django's own mail goes through the platform: as this platform account's SMTP settings, or with
 # EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD (README, "Sending mail").
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="apps.smtp.backend.PlatformSMTPBackend")
 UMAIL_SMTP_ACCOUNT = env("UMAIL_SMTP_ACCOUNT", default="")
 # The portal's "quota low" notification: available credits below this percentage of those bought.
 QUOTA_LOW_PERCENT = env.int("EDMPORTAL_QUOTA_LOW_PERCENT", default=10)
+
+# Limits and cadences of the sections (read by the apps as settings.X, never with defaults there).
+# §6.2: add-task calls the platform allows per account and hour.
+UMAIL_ADD_TASK_LIMIT = env.int("UMAIL_ADD_TASK_LIMIT", default=100)
+# Templates: §5.3 content-check polling (first gap, longest gap, give up after) in seconds, and
+# attachment limits per upload.
+MAILTEMPLATES_POLL_BASE_SECONDS = env.float("MAILTEMPLATES_POLL_BASE_SECONDS", default=1.0)
+MAILTEMPLATES_POLL_MAX_SECONDS = env.float("MAILTEMPLATES_POLL_MAX_SECONDS", default=30.0)
+MAILTEMPLATES_CHECK_TIME_LIMIT = env.float("MAILTEMPLATES_CHECK_TIME_LIMIT", default=600.0)
+MAILTEMPLATES_MAX_FILES_PER_UPLOAD = env.int("MAILTEMPLATES_MAX_FILES_PER_UPLOAD", default=10)
+MAILTEMPLATES_MAX_ATTACHMENT_BYTES = env.int("MAILTEMPLATES_MAX_ATTACHMENT_BYTES", default=5 << 20)
+MAILTEMPLATES_MAX_TOTAL_ATTACHMENT_BYTES = env.int(
+    "MAILTEMPLATES_MAX_TOTAL_ATTACHMENT_BYTES", default=10 << 20
+)
+# Analytics: days a campaign's statistics are followed after it ended; report-sync concurrency
+# (threads) and batch size.
+ANALYTICS_FOLLOW_DAYS = env.int("ANALYTICS_FOLLOW_DAYS", default=14)
+ANALYTICS_SYNC_CONCURRENCY = env.int("ANALYTICS_SYNC_CONCURRENCY", default=4)
+ANALYTICS_SYNC_BATCH = env.int("ANALYTICS_SYNC_BATCH", default=500)
+# Live numbers: the report-sync step while numbers move; how old open/click detail may get.
+ANALYTICS_LIVE_STEP_SECONDS = env.int("ANALYTICS_LIVE_STEP_SECONDS", default=50)
+ANALYTICS_DETAIL_REFRESH_SECONDS = env.int("ANALYTICS_DETAIL_REFRESH_SECONDS", default=300)
 
 # ------------------------------------------------------------------------------
 # Celery: a broker that needs no server (kombu's filesystem transport) unless REDIS_URL is set.

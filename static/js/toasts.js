@@ -1,6 +1,6 @@
 // Toasts of the layout (templates/partials/toasts.html) and field help popovers.
 //
-// * #toasts polls core:notifications with htmx; each swap appends .toast elements, shown here.
+// * #toasts polls accounts:notifications with htmx; each swap appends .toast elements, shown here.
 // * An htmx response may carry messages in an `HX-Trigger: {"edmportal:toasts": [{level, text}]}`
 //   header (apps.core.middleware.HtmxMessagesMiddleware); they become toasts too. Texts arrive
 //   already translated and are inserted as text, never as HTML.

@@ -12,12 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.campaigns.models import Campaign, ResendJob
+from apps.campaigns.models import Campaign
 from apps.campaigns.tests.factories import mirror, url, wizard
 from apps.contacts import services as contacts
 from apps.contacts.models import ImportJob
 from apps.contacts.tests.factories import csv_text
 from apps.core.queue import QUEUE_DOWN
+from apps.experiments.models import ResendJob
 from apps.mailtemplates.models import MailTemplate
 
 from .harness import app_broker
@@ -97,7 +98,9 @@ def test_campaign_actions_with_the_broker_down(demo_client, demo_account, fresh_
             track_status=2, time_start=timezone.now(),
         )  # fmt: skip
         response = demo_client.post(
-            url("resend", campaign.pk), {"list_name": "没打开的人"}, follow=True
+            reverse("experiments:resend", args=[campaign.pk]),
+            {"list_name": "没打开的人"},
+            follow=True,
         )
     page_of(response)
     job = ResendJob.objects.get(source=campaign)

@@ -18,10 +18,12 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.models import PlatformAccount
-from apps.campaigns import services
-from apps.campaigns.models import ABTest, Campaign
-from apps.campaigns.tasks import campaigns_ab_due_task, campaigns_sync_active_task
+from apps.campaigns.models import Campaign
+from apps.campaigns.tasks import campaigns_sync_active_task
 from apps.campaigns.tests.factories import mirror, platform_tasks, url, wizard
+from apps.experiments import services as experiments
+from apps.experiments.models import ABTest
+from apps.experiments.tasks import experiments_ab_due_task
 from tests.support import wait_until
 
 from .harness import ROOT, Worker, database_url
@@ -140,7 +142,7 @@ def test_worker_killed_while_sending_the_ab_winner(
     ab = ABTest.objects.get()
 
     def finished():
-        services.abtest_refresh(ab=ab)
+        experiments.abtest_refresh(ab=ab)
         return all(v.status == 3 for v in ab.variants)
 
     wait_until(finished, timeout=30, interval=0.3)
@@ -154,7 +156,7 @@ def test_worker_killed_while_sending_the_ab_winner(
         broker_url=_broker(),
     )  # fmt: skip
     try:
-        campaigns_ab_due_task.apply_async(queue=queue)
+        experiments_ab_due_task.apply_async(queue=queue)
         wait_until(lambda: held(fresh_sandbox), timeout=30, interval=0.05)
     finally:
         first.kill()
@@ -168,7 +170,7 @@ def test_worker_killed_while_sending_the_ab_winner(
     )  # fmt: skip
     try:
         # The redelivered beat job decides nothing again; the safety net links the rest.
-        campaigns_ab_due_task.apply_async(queue=queue)
+        experiments_ab_due_task.apply_async(queue=queue)
         safety_net(queue, ab.rest_campaign.pk)
         wait_until(
             lambda: Campaign.objects.filter(pk=ab.rest_campaign.pk, local_state=S.ACTIVE).exists(),
@@ -212,7 +214,7 @@ def test_two_deciders_at_once_send_the_winner_once(demo_client, demo_account, fr
     ab = ABTest.objects.get()
 
     def finished():
-        services.abtest_refresh(ab=ab)
+        experiments.abtest_refresh(ab=ab)
         return all(v.status == 3 for v in ab.variants)
 
     wait_until(finished, timeout=30, interval=0.3)
@@ -225,7 +227,7 @@ def test_two_deciders_at_once_send_the_winner_once(demo_client, demo_account, fr
 
     def decide():
         try:
-            services.abtests_due()
+            experiments.abtests_due()
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:

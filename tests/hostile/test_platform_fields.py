@@ -108,7 +108,7 @@ def pages(ctx) -> dict[str, str]:
         "template editor": reverse("mailtemplates:edit", args=[ctx["template"].pk]),
         "template preview": reverse("mailtemplates:preview", args=[ctx["template"].pk]),
         "template delete": reverse("mailtemplates:delete", args=[ctx["template"].pk]),
-        "activity": reverse("core:audit"),
+        "activity": reverse("accounts:audit"),
         "new campaign": reverse("campaigns:new"),
         "campaigns": reverse("campaigns:index"),
         "campaign": reverse("campaigns:detail", args=[ctx["campaign"].pk]),

@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -89,7 +88,7 @@ def lists(demo_client, demo_account):
 
 
 def _import_files(account) -> list[str]:
-    folder = Path(contacts._import_dir(account))
+    folder = Path(contacts.import_dir(account))
     return sorted(p.name for p in folder.iterdir())
 
 
@@ -99,12 +98,12 @@ def _sent(sandbox) -> list[str]:
 
 @pytest.mark.reliability("hostile", area="contacts import")
 @pytest.mark.parametrize("case", sorted(IMPORT_CASES))
-def test_bad_import_files_are_refused_clearly(lists, fresh_sandbox, monkeypatch, case):
+def test_bad_import_files_are_refused_clearly(lists, fresh_sandbox, settings, case):
     client, account = lists
     name, content, message = IMPORT_CASES[case]
     data = content() if callable(content) else content
     if case == "over the size limit":
-        monkeypatch.setattr(contacts, "IMPORT_MAX_BYTES", 1 << 20)  # 1 MB for the test
+        settings.CONTACTS_IMPORT_MAX_BYTES = 1 << 20  # 1 MB for the test
     before = _import_files(account)
     response = client.post(
         reverse("contacts:import-upload", args=[501]),

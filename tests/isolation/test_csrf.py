@@ -51,9 +51,9 @@ def test_the_token_lets_a_post_through(tenants):
     mine, _theirs = tenants
     client = Client(enforce_csrf_checks=True)
     client.force_login(mine.user)
-    client.get(reverse("core:help"))
+    client.get(reverse("accounts:help"))
     token = client.cookies["csrftoken"].value
-    response = client.post(reverse("core:guide-dismiss"), {"csrfmiddlewaretoken": token})
+    response = client.post(reverse("accounts:guide-dismiss"), {"csrfmiddlewaretoken": token})
     assert response.status_code in (200, 204, 302)
-    htmx = client.post(reverse("core:guide-reopen"), HTTP_X_CSRFTOKEN=token)
+    htmx = client.post(reverse("accounts:guide-reopen"), HTTP_X_CSRFTOKEN=token)
     assert htmx.status_code in (200, 204, 302)

@@ -29,8 +29,8 @@ def off_site(location: str) -> bool:
     [
         "campaigns:refresh",
         "analytics:refresh",
-        "core:guide-dismiss",
-        "core:guide-reopen",
+        "accounts:guide-dismiss",
+        "accounts:guide-reopen",
         "accounts:scope-switch",
     ],
 )

@@ -32,11 +32,11 @@ POLICY: dict[str, tuple[str, str]] = {
     "accounts:subaccounts-discover": (V, V),
     "accounts:subaccount-add": (O, O),
     "accounts:subaccount-credentials": (O, O),
-    "core:audit": (V, V),
-    "core:preferences": (V, V),
-    "core:help": (V, V),
-    "core:guide-dismiss": (V, V),
-    "core:guide-reopen": (V, V),
+    "accounts:audit": (V, V),
+    "accounts:preferences": (V, V),
+    "accounts:help": (V, V),
+    "accounts:guide-dismiss": (V, V),
+    "accounts:guide-reopen": (V, V),
     "ops:resync": (O, O),
     "ops:resync-start": (O, O),
     "ops:resync-jobs": (O, O),
@@ -99,8 +99,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "campaigns:count": (V, V),
     "campaigns:detail": (V, V),
     "campaigns:campaign-refresh": (V, V),
-    "campaigns:ab": (V, S),  # reading the scores for all, deciding for senders
-    "campaigns:resend-job": (V, V),
+    "experiments:ab": (V, S),  # reading the scores for all, deciding for senders
+    "experiments:resend-job": (V, V),
     "campaigns:new": (S, S),
     "campaigns:step": (S, S),
     "campaigns:review": (S, S),
@@ -108,7 +108,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "campaigns:edit": (S, S),
     "campaigns:duplicate": (S, S),
     "campaigns:delete": (S, S),
-    "campaigns:resend": (S, S),
+    "experiments:resend": (S, S),
     "campaigns:action": (S, S),
     # statistics
     "analytics:index": (V, V),
@@ -148,7 +148,7 @@ POLICY: dict[str, tuple[str, str]] = {
     "smtp:connection-test": (O, O),
 }
 # Signed-in users only, not tied to a role (the toasts every page polls).
-NO_ROLE = {"core:notifications"}
+NO_ROLE = {"accounts:notifications"}
 
 
 def test_every_url_has_a_role():

@@ -27,8 +27,8 @@ OWNED_MODELS = [
     "mailtemplates.MailTemplate",
     "mailtemplates.TemplateAttachment",
     "campaigns.Campaign",
-    "campaigns.ABTest",
-    "campaigns.ResendJob",
+    "experiments.ABTest",
+    "experiments.ResendJob",
     "analytics.CampaignReport",
     "analytics.HygieneRun",
     "domains.SenderDomain",
@@ -147,7 +147,7 @@ def test_id_less_pages_show_nothing_of_another_tenant(tenants, mine_client, agen
     assert "THEIRS-MARK" not in body and "theirs" not in body.lower(), url
     # The agent working for 1002 sees nothing of 1003 or of its own scope on the pages scoped
     # to a sub-account (the other sections show the agent's own account, by design).
-    if route.namespace == "domains" or route.name == "core:audit":
+    if route.namespace == "domains" or route.name == "accounts:audit":
         _agent, _scoped, agent_client = agent
         body = agent_client.get(url, follow=True).content.decode()
         assert "SCOPE-1003" not in body and "SCOPE-OWN" not in body, url

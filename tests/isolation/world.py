@@ -18,10 +18,11 @@ from apps.accounts.models import Membership, PlatformAccount, SubAccount
 from apps.accounts.scope import SESSION_KEY as SCOPE_KEY
 from apps.accounts.tests.factories import platform_account
 from apps.analytics.models import CampaignReport, HygieneRun
-from apps.campaigns.models import ABTest, Campaign, ResendJob
+from apps.campaigns.models import Campaign
 from apps.contacts.models import ImportJob, MailList
 from apps.core.models import AuditEntry
 from apps.domains.models import DomainNotification, Mailbox, SenderDomain
+from apps.experiments.models import ABTest, ResendJob
 from apps.mailtemplates.models import MailTemplate, SavedBlock, TemplateAttachment
 from apps.smtp.models import OutboundMail
 
@@ -149,8 +150,9 @@ OBJECTS: dict[str, dict[str, tuple[str, str]]] = {
     "mailtemplates:block": {"pk": ("block", "pk")},
     "mailtemplates:block-apply": {"pk": ("block", "pk")},
     "campaigns": {"pk": ("campaign", "pk")},
-    "campaigns:ab": {"pk": ("ab", "pk")},
-    "campaigns:resend-job": {"pk": ("resend", "pk")},
+    "experiments": {"pk": ("campaign", "pk")},
+    "experiments:ab": {"pk": ("ab", "pk")},
+    "experiments:resend-job": {"pk": ("resend", "pk")},
     "analytics": {"pk": ("campaign", "pk"), "run_pk": ("hygiene", "pk")},
     "domains": {"pk": ("domain", "pk")},
     "domains:mailbox-password": {"pk": ("mailbox", "pk")},

@@ -85,7 +85,7 @@ def test_a_job_survives_a_worker_killed_mid_job_and_completes_exactly_once(topol
     assert done.worker.startswith(f"{survivor}@")
     # Each step finished exactly once: the first by the killed worker, the rest (the second and
     # those of apps that register their own steps, e.g. analytics) by the other.
-    from apps.ops.registry import resync_steps
+    from apps.core.registry import resync_steps
 
     steps = [s.name for s in resync_steps()]
     assert steps[:2] == ["accounts.customer", "accounts.service"]

@@ -9,17 +9,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.campaigns import services
-from apps.campaigns.models import Campaign, CampaignSync, ResendJob
+from apps.campaigns.models import Campaign, CampaignSync
 from apps.campaigns.tasks import (
     campaign_reconcile_task,
-    campaign_resend_task,
     campaign_sync_task,
     campaigns_sync_account_task,
 )
 from apps.campaigns.tests.factories import mirror, platform_tasks, url, wizard
+from apps.experiments.models import ResendJob
+from apps.experiments.tasks import experiments_resend_task
 
 from .conftest import BREAKING_FAULTS, fault_id
 from .pages import Job, Page, job_problems, last_attempt, page_problems
@@ -164,7 +166,7 @@ def _resend(ctx):
         account=ctx["account"], source=ctx["waiting"], list_name="未打开的人"
     )
     ctx["resend"] = job
-    campaign_resend_task.apply(args=[job.pk], throw=False)
+    experiments_resend_task.apply(args=[job.pk], throw=False)
 
 
 def _resend_check(ctx):
@@ -204,7 +206,10 @@ JOBS = [
         "resend to non-openers",
         _resend,
         _resend_check,
-        visible=lambda ctx: (url("resend-job", ctx["resend"].pk), "alert-danger"),
+        visible=lambda ctx: (
+            reverse("experiments:resend-job", args=[ctx["resend"].pk]),
+            "alert-danger",
+        ),
     ),
 ]
 

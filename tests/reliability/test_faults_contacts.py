@@ -10,6 +10,7 @@ from django.urls import reverse
 from apps.accounts.clients import client_for_account
 from apps.contacts import services
 from apps.contacts.models import ContactsSync, ImportJob, MailList
+from apps.contacts.services import import_dir
 from apps.contacts.tasks import (
     contacts_import_poll_task,
     contacts_import_upload_task,
@@ -139,7 +140,7 @@ def test_contacts_pages_under_fault(ctx, sweep, fault):
 def _import_job(ctx, state, rows=20):
     """An import ready for the platform: validated locally, converted file on disk."""
     account = ctx["account"]
-    folder = Path(services._import_dir(account))
+    folder = Path(import_dir(account))
     converted = folder / f"reliability-{state}-{rows}.platform.txt"
     converted.write_text(
         "".join(f"fault{i}@example.com;名字{i}\n" for i in range(rows)), encoding="utf-8"

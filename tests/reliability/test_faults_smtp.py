@@ -204,6 +204,11 @@ def test_notification_retries_then_succeeds(demo_account, fresh_sandbox, setting
     from apps.smtp.services import notification_send
 
     broken = BrokenRelay("unavailable")
+    # The operator allows the broken relay too (the allow-list would refuse it before connecting).
+    settings.SMTP_ALLOWED_RELAYS = [
+        f"127.0.0.1:{broken.port}",
+        f"{settings.UMAIL_SMTP_HOST}:{settings.UMAIL_SMTP_PORT}",
+    ]
     smtp = smtp_settings(demo_account, host="127.0.0.1", port=broken.port, security="none")
     mail = OutboundMail.objects.create(
         account=demo_account,

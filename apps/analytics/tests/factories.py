@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.accounts.clients import client_for_account
 from apps.campaigns.models import Campaign
 from apps.campaigns.services import campaigns_sync_account
-from apps.umail.tasks import TaskParams
+from apps.umail.send_tasks import TaskParams
 
 DEMO_AUTH = ("demo", "demo-pass")
 # A list whose fates are known: the sandbox bounces `bounce*` (not exist), `full*` (mailbox

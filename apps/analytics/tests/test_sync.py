@@ -23,6 +23,7 @@ from apps.analytics.models import (
 )
 from apps.campaigns.models import Campaign
 from apps.campaigns.tests.factories import mirror
+from apps.umail.times import BEIJING
 
 from .factories import mirror_campaigns, platform_json, platform_xml, send
 
@@ -238,7 +239,7 @@ def test_open_and_click_detail_are_stored_whole_or_not_at_all(demo, fresh_sandbo
         "addr_first"
     )
     assert record.open_total == int(one.findtext("open_total"))
-    assert timezone.localtime(record.open_first, services.BEIJING).strftime(
+    assert timezone.localtime(record.open_first, BEIJING).strftime(
         "%Y-%m-%d %H:%M:%S"
     ) == one.findtext("open_first")
     assert sum(n for _, n in fetch.summary["browser"]) == fetch.rows

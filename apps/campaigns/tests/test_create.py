@@ -7,6 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.campaigns import services
@@ -214,8 +215,9 @@ def test_viewers_cannot_create_and_other_accounts_ids_are_404(demo, demo_account
 
     mine = make_campaign(demo_account)
     other = make_campaign(platform_account(username="someone"))
-    for name in ("detail", "review", "delete", "resend"):
+    for name in ("detail", "review", "delete"):
         assert demo.get(url(name, other.pk)).status_code == 404
+    assert demo.get(reverse("experiments:resend", args=[other.pk])).status_code == 404
     assert demo.post(url("action", other.pk, "cancel")).status_code == 404
     assert demo.post(url("duplicate", other.pk)).status_code == 404
     assert demo.get(url("step", other.pk, "content")).status_code == 404

@@ -18,6 +18,9 @@ from .factories import (
     xlsx_bytes,
 )
 
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
+
 
 def write(tmp_path, content, name="contacts.csv"):
     path = tmp_path / name

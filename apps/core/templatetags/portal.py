@@ -29,7 +29,7 @@ def term(key: str):
         '<a href="{}#{}" class="term-help" role="button" tabindex="0" data-bs-toggle="popover" '
         'data-bs-trigger="focus hover" data-bs-placement="top" title="{}" data-bs-content="{}" '
         'aria-label="{}" data-testid="term-{}">?</a>',
-        reverse("core:help"),
+        reverse("accounts:help"),
         entry.anchor,
         entry.name,
         entry.text,

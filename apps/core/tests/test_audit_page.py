@@ -43,7 +43,7 @@ def test_only_the_accounts_own_entries_and_no_passwords():
     record(account=theirs, action="domains.domain.add", target="theirs.example.com")
     client = Client()
     client.force_login(user)
-    response = client.get(reverse("core:audit"))
+    response = client.get(reverse("accounts:audit"))
     html = response.content.decode()
     assert response.status_code == 200 and html.count("<h1") == 1
     assert "a@x.cn" in html and "alice" in html and "domains.mailbox.add" in html
@@ -68,20 +68,20 @@ def test_filters_and_paging():
     old = record(account=account, action="domains.domain.add", target="old.example.com")
     AuditEntry.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=40))
 
-    assert rows(client.get(reverse("core:audit"))) == 50
-    assert rows(client.get(reverse("core:audit") + "?page=2")) == 12
-    refused = client.get(reverse("core:audit") + "?outcome=refused")
+    assert rows(client.get(reverse("accounts:audit"))) == 50
+    assert rows(client.get(reverse("accounts:audit") + "?page=2")) == 12
+    refused = client.get(reverse("accounts:audit") + "?outcome=refused")
     html = refused.content.decode()
     assert (
         rows(refused) == 1 and "del_domain_error" in html and "已经验证通过的域名不能删除" in html
     )
-    assert rows(client.get(reverse("core:audit") + "?action=domains.domain.add")) == 1
+    assert rows(client.get(reverse("accounts:audit") + "?action=domains.domain.add")) == 1
     since = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
-    assert rows(client.get(reverse("core:audit") + f"?since={since}")) == 50
+    assert rows(client.get(reverse("accounts:audit") + f"?since={since}")) == 50
     until = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
-    assert rows(client.get(reverse("core:audit") + f"?until={until}")) == 1
+    assert rows(client.get(reverse("accounts:audit") + f"?until={until}")) == 1
     # A made-up action is a form error, not a crash.
-    assert client.get(reverse("core:audit") + "?action=nope&since=garbage").status_code == 200
+    assert client.get(reverse("accounts:audit") + "?action=nope&since=garbage").status_code == 200
 
 
 def test_agent_sees_the_current_scope_by_default():
@@ -92,9 +92,9 @@ def test_agent_sees_the_current_scope_by_default():
     record(account=agent, action="domains.domain.add", target="own.example.com")
     record(account=agent, action="domains.domain.add", target="sub.example.com", customer_id="1002")
     client = signed_in(agent)
-    own = client.get(reverse("core:audit")).content.decode()
+    own = client.get(reverse("accounts:audit")).content.decode()
     assert "own.example.com" in own and "sub.example.com" not in own
-    sub = client.get(reverse("core:audit") + "?sub_account=1002").content.decode()
+    sub = client.get(reverse("accounts:audit") + "?sub_account=1002").content.decode()
     assert "sub.example.com" in sub and "own.example.com" not in sub
-    every = client.get(reverse("core:audit") + "?sub_account=*").content.decode()
+    every = client.get(reverse("accounts:audit") + "?sub_account=*").content.decode()
     assert "sub.example.com" in every and "own.example.com" in every

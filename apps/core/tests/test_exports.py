@@ -9,6 +9,9 @@ from openpyxl import load_workbook
 
 from apps.core.exports import export_response, iter_csv, iter_xlsx, neutralise
 
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
+
 DANGEROUS = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 
 

@@ -29,6 +29,9 @@ from apps.umail.errors import (
     RateLimited,
 )
 
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Every result status the documentation (V19) names for a refused write.
 DOCUMENTED = [

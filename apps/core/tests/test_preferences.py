@@ -85,23 +85,23 @@ def test_an_unknown_language_changes_nothing(demo_client):
 
 
 def test_preferences_page_saves_language_and_time_zone(demo_client):
-    page = demo_client.get(reverse("core:preferences")).content.decode()
+    page = demo_client.get(reverse("accounts:preferences")).content.decode()
     assert 'value="Asia/Shanghai" translate="no" selected' in page
     assert page.count("<h1") == 1
     response = demo_client.post(
-        reverse("core:preferences"), {"language": "zh-hans", "time_zone": "Europe/Berlin"}
+        reverse("accounts:preferences"), {"language": "zh-hans", "time_zone": "Europe/Berlin"}
     )
     assert response.status_code == 302
     pref = UserPreference.objects.get()
     assert (pref.language, pref.time_zone) == ("zh-hans", "Europe/Berlin")
-    page = demo_client.get(reverse("core:preferences")).content.decode()
+    page = demo_client.get(reverse("accounts:preferences")).content.decode()
     assert "您的偏好设置已保存。" in page  # the confirmation speaks the new language
     assert 'value="Europe/Berlin" translate="no" selected' in page
 
 
 def test_invalid_preferences_are_refused_and_change_nothing(demo_client):
     response = demo_client.post(
-        reverse("core:preferences"), {"language": "fr", "time_zone": "Mars/Olympus_Mons"}
+        reverse("accounts:preferences"), {"language": "fr", "time_zone": "Mars/Olympus_Mons"}
     )
     assert response.status_code == 200
     page = response.content.decode()

@@ -15,7 +15,10 @@ from apps.core.timezones import (
     to_platform,
     to_user_time,
 )
-from apps.umail.tasks import parse_platform_time, to_platform_time
+from apps.umail.times import parse_platform_time, to_platform_time
+
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
 
 ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Adelaide", "UTC"]
 WALL_TIMES = [

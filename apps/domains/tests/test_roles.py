@@ -51,7 +51,7 @@ def test_below_owner_may_look_but_not_change(team, demo_account, no_dns_delay, r
     assert "Add a mailbox" not in html and "Delete domain" not in html
     assert "Add a domain" not in client.get(reverse("domains:index")).content.decode()
     assert client.post(reverse("domains:refresh")).status_code == 302  # a read: allowed
-    assert client.get(reverse("core:audit")).status_code == 200
+    assert client.get(reverse("accounts:audit")).status_code == 200
     before = no_dns_delay.calls()[-1]["seq"]
     for method, url, data in write_requests(demo_account):
         response = getattr(client, method)(url, data)
@@ -74,6 +74,10 @@ def test_owner_may_change(team, demo_account):
 
 def test_signed_out_users_are_sent_to_sign_in(demo_account):
     client = Client()
-    for url in (reverse("domains:index"), reverse("core:audit"), reverse("accounts:subaccounts")):
+    for url in (
+        reverse("domains:index"),
+        reverse("accounts:audit"),
+        reverse("accounts:subaccounts"),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import AccountService, PlatformAccount
 from apps.accounts.tests.factories import platform_account
-from apps.ops import registry
+from apps.core import registry
 from apps.ops.models import FailedTask, ResyncJob
 
 STRONG = "Correct-Horse-Battery-9"

@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from apps.accounts.models import AccountService, Membership
 from apps.accounts.tests.factories import member, platform_account
+from apps.core import registry
 from apps.core.models import AuditEntry
-from apps.ops import registry, services
+from apps.ops import services
 from apps.ops.models import ResyncJob
 from tests.support import wait_until
 

@@ -11,6 +11,9 @@ from apps.umail.errors import MalformedReply, PlatformRejected
 from .fakes import canned, make_response
 from .test_parsing import client_with
 
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
+
 
 def streamed(body: bytes, **kwargs):
     response = make_response(body, **kwargs)

@@ -14,6 +14,9 @@ from apps.umail.stats import FailedAddress
 from .fakes import canned, make_response
 from .test_parsing import client_with
 
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
+
 
 def streamed(body: bytes, content_type: str = "text/xml; charset=utf-8"):
     response = make_response(body, headers={"Content-Type": content_type})

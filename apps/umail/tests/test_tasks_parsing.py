@@ -11,10 +11,14 @@ import pytest
 from django.utils import timezone
 
 from apps.umail.errors import MalformedReply, PlatformRejected, RateLimited
-from apps.umail.tasks import BEIJING, TaskParams, parse_platform_time, to_platform_time
+from apps.umail.send_tasks import TaskParams
+from apps.umail.times import BEIJING, parse_platform_time, to_platform_time
 
 from .fakes import canned, make_response
 from .test_parsing import client_with
+
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
 
 UTC = dt.UTC
 
@@ -147,7 +151,7 @@ def test_edit_task_sends_send_status_and_send_time():
 
 
 def test_a_refused_pause_or_cancel_is_told_apart():
-    from apps.umail.tasks import UndocumentedStatusRefused
+    from apps.umail.send_tasks import UndocumentedStatusRefused
 
     refusal = '<?xml version="1.0"?><result><status>error</status><data>参数错误</data></result>'
     client, _ = client_with(make_response(refusal), make_response(refusal))

@@ -12,6 +12,9 @@ from apps.umail.transport import Transport, TransportConfig
 
 from .fakes import FakeSession, canned, make_response
 
+# Pure logic: part of `make check`.
+pytestmark = pytest.mark.unit
+
 FAST = TransportConfig(read_retries=2, retry_backoff=0.001)
 
 

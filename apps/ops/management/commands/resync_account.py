@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import PlatformAccount
 from apps.core.messages import platform_error_message
+from apps.core.registry import resync_steps
 from apps.ops import services
-from apps.ops.registry import resync_steps
 from apps.umail.errors import UmailError
 
 

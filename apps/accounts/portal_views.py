@@ -1,3 +1,6 @@
+"""The portal's own pages around the sections: activity log, preferences, help, the guide and
+the toasts every page polls."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -8,18 +11,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
-from apps.accounts.decorators import account_required
-from apps.accounts.preferences import guide_dismiss, guide_reopen, preference_update
-from apps.accounts.selectors import sub_accounts_for
+from apps.core import notifications
+from apps.core.filters import ALL_SCOPES, AuditFilter
+from apps.core.help import GLOSSARY, guide_steps
+from apps.core.models import AuditEntry
+from apps.core.redirects import safe_next
+from apps.core.tables import AuditTable
+from apps.core.timezones import PLATFORM_TIME_ZONE
 
-from . import notifications
-from .filters import ALL_SCOPES, AuditFilter
+from .decorators import account_required
 from .forms import PreferencesForm
-from .help import GLOSSARY, guide_steps
-from .models import AuditEntry
-from .redirects import safe_next
-from .tables import AuditTable
-from .timezones import PLATFORM_TIME_ZONE
+from .middleware import set_language_cookie
+from .preferences import guide_dismiss, guide_reopen, notifications_scan, preference_update
+from .selectors import sub_accounts_for
 
 
 @account_required
@@ -60,11 +64,9 @@ def preferences_view(request):
         active = language or translation.get_language_from_request(request)
         with translation.override(active):
             messages.success(request, _("Your preferences were saved."))
-        response = redirect("core:preferences")
+        response = redirect("accounts:preferences")
         if language:
-            from .middleware import _set_language_cookie
-
-            _set_language_cookie(response, language)
+            set_language_cookie(response, language)
         return response
     now = timezone.now()
     return render(
@@ -116,7 +118,7 @@ def notifications_view(request):
     """Polled by every page: toasts for background jobs of this user that ended."""
     if not request.user.is_authenticated or not request.account:
         return HttpResponse(status=HTMX_STOP_POLLING)
-    notifications.scan(user=request.user)
+    notifications_scan(user=request.user)
     pending = notifications.take_unshown(user=request.user)
     response = render(request, "partials/toasts.html", {"notifications": pending})
     response["Cache-Control"] = "no-store"

@@ -1,30 +1,23 @@
 """§5.1/§6 Send tasks (campaigns) and §2.1 the task list.
 
-The platform speaks Beijing time without a zone: `time` / `send_time` go out as
-`YYYY-M-D H:MM:SS` (the format §6.2 shows) and come back as `YYYY-MM-DD HH:MM:SS`, or with
-`0000-00-00 00:00:00` for "not yet"; :func:`to_platform_time` and :func:`parse_platform_time`
-convert, and the dataclasses keep the platform's text and offer aware datetimes as properties.
+The dataclasses keep the platform's time text and offer aware datetimes as properties
+(converted by apps.umail.times). Not Celery tasks: these are the platform's send tasks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from . import xml
 from .errors import MalformedReply, PlatformRejected
 from .resource import Resource
+from .times import parse_platform_time, to_platform_time
 from .xml import expect_root, to_dataclass, xml_names
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 #: §6.1 / §2.1 send status codes; the documented range is -5..4, others must still display.
 STATUS_CODES = (-3, -2, -1, 1, 2, 3)
-_TIME = re.compile(
-    r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$"
-)
 
 
 # -- The portal's guess where §6.3 is silent: pausing, cancelling, resuming a sending task ------
@@ -45,31 +38,6 @@ class UndocumentedStatusRefused(PlatformRejected):
     def __init__(self, send_status: int, refused: PlatformRejected):
         super().__init__(refused.status, refused.detail, status_code=refused.status_code)
         self.send_status = send_status
-
-
-def to_platform_time(value: dt.datetime) -> str:
-    """An aware datetime as the platform wants it: Beijing time, `2017-7-4 16:08:56`."""
-    if value.tzinfo is None:
-        raise ValueError("to_platform_time needs an aware datetime")
-    local = value.astimezone(BEIJING)
-    return (
-        f"{local.year}-{local.month}-{local.day} {local.hour}:{local.minute:02d}:{local.second:02d}"
-    )
-
-
-def parse_platform_time(text: str | None) -> dt.datetime | None:
-    """The platform's Beijing time (zero-padded or not, with or without seconds, or a date) as
-    an aware datetime; None for empty values and `0000-00-00 ...`."""
-    if not text or text.startswith("0000"):
-        return None
-    match = _TIME.match(text)
-    if not match:
-        raise MalformedReply(f"Not a time the platform uses: {text!r}")
-    parts = [int(g) if g else 0 for g in match.groups()]
-    try:
-        return dt.datetime(*parts, tzinfo=BEIJING)
-    except ValueError as exc:
-        raise MalformedReply(f"Not a valid time: {text!r}") from exc
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Register from your AppConfig.ready():
 
-    from apps.ops.registry import register_encrypted_field, register_resync, register_snapshot
+    from apps.core.registry import register_encrypted_field, register_resync, register_snapshot
 
     # Columns named `*_encrypted` are found by themselves; register any other Fernet column.
     register_encrypted_field("smtp.SmtpSettings", "relay_token")
