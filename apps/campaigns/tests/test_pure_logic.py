@@ -49,8 +49,8 @@ def campaign(state=S.ACTIVE, status=None, **fields) -> Campaign:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (St.WAITING, {"hold", "cancel", "edit", "delete"}),
-        (St.ON_HOLD, {"resume", "cancel", "edit", "delete"}),
+        (St.WAITING, {"hold", "send_now", "cancel", "edit", "delete"}),
+        (St.ON_HOLD, {"resume", "send_now", "cancel", "edit", "delete"}),
         (St.SENDING, {"pause", "cancel"}),
         (St.PAUSED, {"resume", "cancel"}),
         (St.FINISHED, {"delete"}),
