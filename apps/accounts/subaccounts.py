@@ -47,6 +47,18 @@ def acts_through_own_credentials(account: PlatformAccount) -> bool:
 
 
 @sensitive_variables("password")
+def _record(*, account, user, sub: SubAccount, action: str, **fields) -> None:
+    """One audit entry about a sub-account, under the agent's account."""
+    record(
+        account=account,
+        user=user,
+        action=action,
+        target=sub.display_name,
+        customer_id=sub.customer_id,
+        **fields,
+    )
+
+
 def subaccount_credentials_set(
     *, account: PlatformAccount, user, sub: SubAccount, username: str, password: str
 ) -> PlatformAccount:
@@ -55,12 +67,11 @@ def subaccount_credentials_set(
     username = username.strip()
 
     def refuse(message: str, outcome=AuditEntry.Outcome.REFUSED) -> None:
-        record(
+        _record(
             account=account,
             user=user,
+            sub=sub,
             action="accounts.subaccount.credentials",
-            target=sub.display_name,
-            customer_id=sub.customer_id,
             outcome=outcome,
             message=message,
         )
@@ -104,12 +115,11 @@ def subaccount_credentials_set(
         if not sub.label:
             sub.label = (customer.company or username)[:150]
         sub.save(update_fields=["platform_account", "confirmed_at", "label"])
-    record(
+    _record(
         account=account,
         user=user,
+        sub=sub,
         action="accounts.subaccount.credentials",
-        target=sub.display_name,
-        customer_id=sub.customer_id,
         platform_status="success",
     )
     return child
@@ -126,12 +136,11 @@ def subaccount_enter(*, account: PlatformAccount, user, sub: SubAccount) -> Plat
     except AuthenticationFailed:
         SubAccount.objects.filter(pk=sub.pk).update(platform_account=None)
         message = _("The sub-account's password has changed: enter its credentials again.")
-        record(
+        _record(
             account=account,
             user=user,
+            sub=sub,
             action="accounts.scope.switch",
-            target=sub.display_name,
-            customer_id=sub.customer_id,
             outcome=AuditEntry.Outcome.REFUSED,
             message=message,
         )
@@ -143,12 +152,11 @@ def subaccount_enter(*, account: PlatformAccount, user, sub: SubAccount) -> Plat
             raise CredentialsRefused(_("These credentials belong to another customer."))
         sub.confirmed_at = timezone.now()
         sub.save(update_fields=["confirmed_at"])
-    record(
+    _record(
         account=account,
         user=user,
+        sub=sub,
         action="accounts.scope.switch",
-        target=sub.display_name,
-        customer_id=sub.customer_id,
         platform_status="success",
     )
     return child

@@ -75,6 +75,29 @@ def _valid(email: str) -> bool:
     return len(email) <= 254 and importing.EMAIL_RE.fullmatch(email) is not None
 
 
+def _send_in_chunks(*, account, user, maillist, action, items, outcome, call) -> None:
+    """§4.13/§4.14 in chunks of SUBSCRIBE_CHUNK, each audited; the first platform failure stops
+    the run and is kept on the outcome, with what was sent before it."""
+    with client_for_account(account) as client:
+        for start in range(0, len(items), SUBSCRIBE_CHUNK):
+            chunk = items[start : start + SUBSCRIBE_CHUNK]
+            try:
+                with audited(
+                    account=account,
+                    user=user,
+                    action=action,
+                    target=f"list {maillist.platform_id}: {len(chunk)} addresses",
+                ) as entry:
+                    reply = call(client, chunk)
+                    entry.message = reply.data
+            except UmailError as exc:
+                outcome.failed = str(exc)
+                outcome.error = exc
+                return
+            outcome.sent += chunk
+            outcome.replies.append(reply.data)
+
+
 def subscribe_many(
     *, account, user, maillist: MailList, entries: list[tuple[str, str]]
 ) -> SubscriptionOutcome:
@@ -88,26 +111,18 @@ def subscribe_many(
     bounced = [e for e, _ in valid if reasons.get(e.lower()) == Suppression.Reason.HARD_BOUNCE]
     to_send = [(e, n) for e, n in valid if e.lower() not in {b.lower() for b in bounced}]
     outcome = SubscriptionOutcome(sent=[], invalid=invalid, suppressed=bounced, replies=[])
-    with client_for_account(account) as client:
-        for start in range(0, len(to_send), SUBSCRIBE_CHUNK):
-            chunk = to_send[start : start + SUBSCRIBE_CHUNK]
-            try:
-                with audited(
-                    account=account,
-                    user=user,
-                    action="contacts.subscribe",
-                    target=f"list {maillist.platform_id}: {len(chunk)} addresses",
-                ) as entry:
-                    reply = client.contacts.subscribe_many(
-                        list_id=maillist.platform_id, entries=chunk
-                    )
-                    entry.message = reply.data
-            except UmailError as exc:
-                outcome.failed = str(exc)
-                outcome.error = exc
-                break
-            outcome.sent += [e for e, _ in chunk]
-            outcome.replies.append(reply.data)
+    _send_in_chunks(
+        account=account,
+        user=user,
+        maillist=maillist,
+        action="contacts.subscribe",
+        items=to_send,
+        outcome=outcome,
+        call=lambda client, chunk: client.contacts.subscribe_many(
+            list_id=maillist.platform_id, entries=chunk
+        ),
+    )
+    outcome.sent = [e for e, _ in outcome.sent]
     if outcome.sent:
         Suppression.objects.filter(
             account=account,
@@ -125,26 +140,17 @@ def unsubscribe_many(
     valid = [e for e in emails if _valid(e)]
     invalid = [e for e in emails if not _valid(e)]
     outcome = SubscriptionOutcome(sent=[], invalid=invalid, suppressed=[], replies=[])
-    with client_for_account(account) as client:
-        for start in range(0, len(valid), SUBSCRIBE_CHUNK):
-            chunk = valid[start : start + SUBSCRIBE_CHUNK]
-            try:
-                with audited(
-                    account=account,
-                    user=user,
-                    action="contacts.unsubscribe",
-                    target=f"list {maillist.platform_id}: {len(chunk)} addresses",
-                ) as entry:
-                    reply = client.contacts.unsubscribe(
-                        list_id=maillist.platform_id, addresses=chunk
-                    )
-                    entry.message = reply.data
-            except UmailError as exc:
-                outcome.failed = str(exc)
-                outcome.error = exc
-                break
-            outcome.sent += chunk
-            outcome.replies.append(reply.data)
+    _send_in_chunks(
+        account=account,
+        user=user,
+        maillist=maillist,
+        action="contacts.unsubscribe",
+        items=valid,
+        outcome=outcome,
+        call=lambda client, chunk: client.contacts.unsubscribe(
+            list_id=maillist.platform_id, addresses=chunk
+        ),
+    )
     if outcome.sent:
         suppression_add_many(
             account=account,
